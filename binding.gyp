@@ -1,0 +1,54 @@
+{
+  "target_defaults": {
+    "cflags!": ["-fno-exceptions", "-O2"],
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2"],
+    "cflags": ["-O3", "-fno-math-errno", "-fPIC"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno", "-fPIC"]
+  },
+  "targets": [
+    {
+      "target_name": "kernels_portable",
+      "type": "static_library",
+      "sources": [
+        "native/src/gemm_f32_portable.cc",
+        "native/src/gemm_half_portable.cc",
+        "native/src/gemv_portable.cc"
+      ]
+    },
+    {
+      "target_name": "kernels_avx2",
+      "type": "static_library",
+      "cflags_cc": ["-mavx2", "-mfma", "-mf16c"],
+      "sources": [
+        "native/src/gemm_f32_avx2.cc",
+        "native/src/gemm_half_avx2.cc",
+        "native/src/gemv_avx2.cc"
+      ]
+    },
+    {
+      "target_name": "kernels_avx512",
+      "type": "static_library",
+      "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16"],
+      "sources": [
+        "native/src/gemm_f32_avx512.cc",
+        "native/src/gemm_half_avx512.cc",
+        "native/src/gemv_avx512.cc"
+      ]
+    },
+    {
+      "target_name": "shorten_native",
+      "dependencies": ["kernels_portable", "kernels_avx2", "kernels_avx512"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/ops_addon.cc",
+        "native/src/cpu_features.cc",
+        "native/src/thread_pool.cc",
+        "native/src/convert.cc",
+        "native/src/gemm_dispatch.cc",
+        "native/src/machine_probe.cc"
+      ]
+    }
+  ]
+}

@@ -1,0 +1,51 @@
+// Chooses the kernel path for each call and handles the cases no kernel needs to see.
+#include "cpu_features.h"
+#include "kernels.h"
+
+namespace shorten {
+namespace {
+
+void scaleC(float* c, int64_t ldc, int64_t m, int64_t n, float beta) {
+  for (int64_t i = 0; i < m; ++i) {
+    float* row = c + i * ldc;
+    if (beta == 0.0f) {
+      for (int64_t j = 0; j < n; ++j) row[j] = 0.0f;
+    } else if (beta != 1.0f) {
+      for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+    }
+  }
+}
+
+}  // namespace
+
+void gemmF32(const GemmF32Args& p) {
+  if (p.m <= 0 || p.n <= 0) return;
+  if (p.k <= 0 || p.alpha == 0.0f) return scaleC(p.c, p.ldc, p.m, p.n, p.beta);
+  switch (activeIsa()) {
+    case Isa::Avx512: return gemmF32Avx512(p);
+    case Isa::Avx2: return gemmF32Avx2(p);
+    default: return gemmF32Portable(p);
+  }
+}
+
+void gemmHalf(const GemmHalfArgs& p) {
+  if (p.m <= 0 || p.n <= 0) return;
+  if (p.k <= 0 || p.alpha == 0.0f) return scaleC(p.c, p.ldc, p.m, p.n, p.beta);
+  switch (activeIsa()) {
+    case Isa::Avx512: return gemmHalfAvx512(p);
+    case Isa::Avx2: return gemmHalfAvx2(p);
+    default: return gemmHalfPortable(p);
+  }
+}
+
+void gemv(const GemvArgs& p) {
+  if (p.n <= 0) return;
+  if (p.k <= 0 || p.alpha == 0.0f) return scaleC(p.y, 1, 1, p.n, p.beta);
+  switch (activeIsa()) {
+    case Isa::Avx512: return gemvAvx512(p);
+    case Isa::Avx2: return gemvAvx2(p);
+    default: return gemvPortable(p);
+  }
+}
+
+}  // namespace shorten

@@ -1,0 +1,131 @@
+// Measures what the machine can do, so benchmarks print ratios to it: the f32 FMA peak of
+// all threads and the memory read bandwidth, each on the widest vectors the CPU has.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "cpu_features.h"
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace shorten {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kIters = 1 << 20;
+
+// 12 independent FMA chains hide the 4-cycle latency of two FMA pipes.
+__attribute__((target("avx512f,fma"))) float fmaLoopAvx512(int64_t iters) {
+  __m512 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(0.001f * i);
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it) {
+    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  }
+  __m512 s = acc[0];
+  for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, acc[i]);
+  return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) float fmaLoopAvx2(int64_t iters) {
+  __m256 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(0.001f * i);
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it) {
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+  }
+  __m256 s = acc[0];
+  for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, acc[i]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0] + out[7];
+}
+
+__attribute__((target("avx512f"))) float sumAvx512(const float* p, int64_t n) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    a0 = _mm512_add_ps(a0, _mm512_load_ps(p + i));
+    a1 = _mm512_add_ps(a1, _mm512_load_ps(p + i + 16));
+    a2 = _mm512_add_ps(a2, _mm512_load_ps(p + i + 32));
+    a3 = _mm512_add_ps(a3, _mm512_load_ps(p + i + 48));
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+}
+
+__attribute__((target("avx2"))) float sumAvx2(const float* p, int64_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_load_ps(p + i));
+    a1 = _mm256_add_ps(a1, _mm256_load_ps(p + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_load_ps(p + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_load_ps(p + i + 24));
+  }
+  float out[8];
+  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  return out[0] + out[7];
+}
+
+float sumPortable(const float* p, int64_t n) {
+  float s = 0;
+  for (int64_t i = 0; i < n; ++i) s += p[i];
+  return s;
+}
+
+std::atomic<float> sink{0};
+
+}  // namespace
+
+double measurePeakGflops(double seconds) {
+  Isa isa = bestIsa();
+  int lanes = isa == Isa::Avx512 ? 16 : 8;
+  if (isa == Isa::Portable) return 0.0;
+  double best = 0.0;
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  do {
+    std::atomic<int64_t> totalIters{0};
+    auto t0 = Clock::now();
+    runOnThreads([&](int, int) {
+      float r = isa == Isa::Avx512 ? fmaLoopAvx512(kIters) : fmaLoopAvx2(kIters);
+      sink.store(r, std::memory_order_relaxed);
+      totalIters.fetch_add(kIters);
+    });
+    double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    double flops = static_cast<double>(totalIters.load()) * 12.0 * lanes * 2.0;
+    best = std::max(best, flops / dt / 1e9);
+  } while (Clock::now() < deadline);
+  return best;
+}
+
+double measureReadGbps(int64_t bytes, int repeats) {
+  int64_t n = bytes / 4;
+  n -= n % 1024;
+  float* buf = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(n) * 4));
+  if (buf == nullptr) return 0.0;
+  parallelFor(n, 1024, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) buf[i] = 1.0f;
+  });
+  Isa isa = bestIsa();
+  double best = 0.0;
+  for (int r = 0; r < repeats; ++r) {
+    auto t0 = Clock::now();
+    parallelFor(n, 1024, [&](int64_t b, int64_t e) {
+      float s = isa == Isa::Avx512 ? sumAvx512(buf + b, e - b)
+                : isa == Isa::Avx2 ? sumAvx2(buf + b, e - b)
+                                   : sumPortable(buf + b, e - b);
+      sink.store(s, std::memory_order_relaxed);
+    });
+    double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    best = std::max(best, static_cast<double>(n) * 4 / dt / 1e9);
+  }
+  std::free(buf);
+  return best;
+}
+
+}  // namespace shorten

@@ -1,0 +1,153 @@
+// Persistent workers that spin briefly, then sleep on a condition variable, between jobs.
+#include "thread_pool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+#include <unistd.h>
+
+namespace shorten {
+namespace {
+
+thread_local bool insideJob = false;
+
+int defaultThreadCount() {
+  const char* env = std::getenv("SHORTEN_THREADS");
+  if (env != nullptr && *env != '\0') {
+    int n = std::atoi(env);
+    if (n >= 1 && n <= 1024) return n;
+  }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores >= 1 ? static_cast<int>(cores) : 1;
+}
+
+class Pool {
+ public:
+  explicit Pool(int n) : size_(n) {
+    for (int t = 1; t < n; ++t) workers_.emplace_back([this, t] { workerLoop(t); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  int size() const { return size_; }
+
+  void run(const std::function<void(int, int)>& fn) {
+    if (size_ == 1) {
+      insideJob = true;
+      fn(0, 1);
+      insideJob = false;
+      return;
+    }
+    std::lock_guard<std::mutex> callerLock(callMutex_);  // one job at a time
+    job_ = &fn;
+    pending_.store(size_ - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    insideJob = true;
+    fn(0, size_);
+    insideJob = false;
+    // Wait for the workers: spin first, since most jobs end within microseconds of each other.
+    int spins = 0;
+    while (pending_.load(std::memory_order_acquire) != 0) {
+      if (++spins > 4096) std::this_thread::yield();
+    }
+    job_ = nullptr;
+  }
+
+ private:
+  void workerLoop(int tid) {
+    insideJob = true;
+    uint64_t seen = 0;  // the generation at construction: a job posted before this thread ran is still seen
+    for (;;) {
+      // Spin for a short while before sleeping, so back-to-back kernels start fast.
+      uint64_t now = seen;
+      for (int i = 0; i < 20000; ++i) {
+        now = generation_.load(std::memory_order_acquire);
+        if (now != seen) break;
+#if defined(__x86_64__)
+        __builtin_ia32_pause();
+#endif
+      }
+      if (now == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        now = generation_.load(std::memory_order_acquire);
+      }
+      seen = now;
+      if (stop_) return;
+      (*job_)(tid, size_);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
+  int size_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::mutex callMutex_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  const std::function<void(int, int)>* volatile job_ = nullptr;
+  bool stop_ = false;
+};
+
+std::mutex poolMutex;
+std::unique_ptr<Pool> pool;
+
+Pool& getPool() {
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (!pool) pool = std::make_unique<Pool>(defaultThreadCount());
+  return *pool;
+}
+
+}  // namespace
+
+int threadCount() { return getPool().size(); }
+
+void setThreadCount(int n) {
+  if (n < 1) n = 1;
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (pool && pool->size() == n) return;
+  pool.reset();
+  pool = std::make_unique<Pool>(n);
+}
+
+void runOnThreads(const std::function<void(int, int)>& fn) {
+  if (insideJob) {
+    fn(0, 1);
+    return;
+  }
+  getPool().run(fn);
+}
+
+void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (grain < 1) grain = 1;
+  int64_t units = (n + grain - 1) / grain;
+  if (units == 1 || insideJob) {
+    fn(0, n);
+    return;
+  }
+  runOnThreads([&](int tid, int nt) {
+    int64_t per = units / nt, extra = units % nt;
+    int64_t u0 = tid * per + (tid < extra ? tid : extra);
+    int64_t u1 = u0 + per + (tid < extra ? 1 : 0);
+    int64_t b = u0 * grain, e = u1 * grain < n ? u1 * grain : n;
+    if (b < e) fn(b, e);
+  });
+}
+
+}  // namespace shorten

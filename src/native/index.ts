@@ -1,0 +1,166 @@
+// Typed wrappers over the native kernels: named options with defaults, row strides that
+// default to tightly packed rows, and the machine controls (threads, ISA path).
+import { binding, WEIGHT_BF16, WEIGHT_F16, WEIGHT_F32 } from './binding.js';
+import type { WeightCode } from './binding.js';
+
+export { WEIGHT_BF16, WEIGHT_F16, WEIGHT_F32 };
+export type { WeightCode };
+
+export type Isa = 'avx512' | 'avx2' | 'portable';
+export type HalfType = 'bf16' | 'f16';
+
+export interface GemmF32Options {
+  transA?: boolean;
+  transB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  a: Float32Array;
+  lda?: number;
+  b: Float32Array;
+  ldb?: number;
+  beta?: number;
+  c: Float32Array;
+  ldc?: number;
+}
+
+/** C = alpha·op(A)·op(B) + beta·C, all f32, row-major. beta = 0 (the default) ignores C's contents. */
+export function gemmF32(o: GemmF32Options): void {
+  const transA = o.transA ?? false;
+  const transB = o.transB ?? false;
+  binding.gemmF32(
+    transA,
+    transB,
+    o.m,
+    o.n,
+    o.k,
+    o.alpha ?? 1,
+    o.a,
+    o.lda ?? (transA ? o.m : o.k),
+    o.b,
+    o.ldb ?? (transB ? o.k : o.n),
+    o.beta ?? 0,
+    o.c,
+    o.ldc ?? o.n,
+  );
+}
+
+export interface GemmHalfOptions {
+  transB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  a: Float32Array;
+  lda?: number;
+  b: Uint16Array;
+  ldb?: number;
+  bType: HalfType;
+  beta?: number;
+  c: Float32Array;
+  ldc?: number;
+}
+
+/** C = alpha·A·op(B) + beta·C with f32 A and bf16/f16 B (transB: B stored n×k, a Linear weight). */
+export function gemmHalf(o: GemmHalfOptions): void {
+  const transB = o.transB ?? false;
+  binding.gemmHalf(
+    transB,
+    o.m,
+    o.n,
+    o.k,
+    o.alpha ?? 1,
+    o.a,
+    o.lda ?? o.k,
+    o.b,
+    o.ldb ?? (transB ? o.k : o.n),
+    halfCode(o.bType),
+    o.beta ?? 0,
+    o.c,
+    o.ldc ?? o.n,
+  );
+}
+
+export interface GemvOptions {
+  n: number;
+  k: number;
+  alpha?: number;
+  w: Float32Array | Uint16Array;
+  ldw?: number;
+  wType: 'f32' | HalfType;
+  x: Float32Array;
+  beta?: number;
+  y: Float32Array;
+}
+
+/** y = alpha·W·x + beta·y with W stored n×k (f32, bf16 or f16): the batch-1 decode product. */
+export function gemv(o: GemvOptions): void {
+  const code = o.wType === 'f32' ? WEIGHT_F32 : halfCode(o.wType);
+  binding.gemv(o.n, o.k, o.alpha ?? 1, o.w, o.ldw ?? o.k, code, o.x, o.beta ?? 0, o.y);
+}
+
+function halfCode(t: HalfType): WeightCode {
+  if (t === 'bf16') return WEIGHT_BF16;
+  if (t === 'f16') return WEIGHT_F16;
+  throw new RangeError(`unknown half type '${String(t)}': expected 'bf16' or 'f16'`);
+}
+
+export function f32ToBf16(src: Float32Array, dst = new Uint16Array(src.length)): Uint16Array {
+  binding.convert(0, src, dst);
+  return dst;
+}
+export function bf16ToF32(src: Uint16Array, dst = new Float32Array(src.length)): Float32Array {
+  binding.convert(1, src, dst);
+  return dst;
+}
+export function f32ToF16(src: Float32Array, dst = new Uint16Array(src.length)): Uint16Array {
+  binding.convert(2, src, dst);
+  return dst;
+}
+export function f16ToF32(src: Uint16Array, dst = new Float32Array(src.length)): Float32Array {
+  binding.convert(3, src, dst);
+  return dst;
+}
+
+/** Maps a whole file copy-on-write: its bytes are never copied into the JS heap, nor the file changed. */
+export function mmapFile(path: string): ArrayBuffer {
+  return binding.mmapFile(path);
+}
+
+export function threadCount(): number {
+  return binding.threadCount();
+}
+export function setThreadCount(n: number): void {
+  binding.setThreadCount(n);
+}
+
+/** The kernel path in use now. */
+export function activeIsa(): Isa {
+  return binding.isa() as Isa;
+}
+/** The widest path this CPU runs. */
+export function bestIsa(): Isa {
+  return binding.bestIsa() as Isa;
+}
+/** Forces a path; returns false (changing nothing) when the CPU cannot run it. */
+export function setIsa(isa: Isa): boolean {
+  return binding.setIsa(isa);
+}
+/** The paths this CPU can run, widest first. */
+export function availableIsas(): Isa[] {
+  const all: Isa[] = ['avx512', 'avx2', 'portable'];
+  return all.slice(all.indexOf(bestIsa()));
+}
+export function cpuFeatures(): Record<string, boolean> {
+  return binding.cpuFeatures();
+}
+
+/** The f32 FMA peak of all threads in GFLOP/s, measured over about `seconds`. */
+export function measurePeakGflops(seconds = 0.5): number {
+  return binding.measurePeakGflops(seconds);
+}
+/** Memory read bandwidth in GB/s over a buffer of `bytes`, best of `repeats`. */
+export function measureReadGbps(bytes = 1 << 30, repeats = 5): number {
+  return binding.measureReadGbps(bytes, repeats);
+}
