@@ -1,0 +1,77 @@
+// The normalized LLaMA-family configuration every loader produces and every consumer reads,
+// whatever the source format (HF folder, GGUF, llama2.c).
+
+export type Architecture = 'llama' | 'mistral' | 'qwen2';
+
+export interface LlamaConfig {
+  architecture: Architecture;
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  /** Per-head width; hiddenSize / numHeads unless the checkpoint says otherwise. */
+  headDim: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  maxSeqLen: number;
+  tieWordEmbeddings: boolean;
+  /** q/k/v projections carry a bias (Qwen2). */
+  attentionBias: boolean;
+  bosTokenId: number;
+  eosTokenId: number;
+  /**
+   * Sublayer removal: indices of blocks whose attention (resp. MLP) sublayer was pruned away.
+   * Such a block keeps its other sublayer; its pruned sublayer's weights are absent.
+   */
+  prunedAttention: number[];
+  prunedMlp: number[];
+}
+
+/** Throws a message naming the source and field when a configuration cannot describe a working model. */
+export function validateConfig(c: LlamaConfig, source: string): void {
+  const positive: (keyof LlamaConfig)[] = [
+    'vocabSize',
+    'hiddenSize',
+    'intermediateSize',
+    'numLayers',
+    'numHeads',
+    'numKvHeads',
+    'headDim',
+    'maxSeqLen',
+  ];
+  for (const f of positive) {
+    const v = c[f];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1 << 24)
+      throw new ConfigError(source, f, `a positive integer (got ${JSON.stringify(v)})`);
+  }
+  if (c.numHeads % c.numKvHeads !== 0)
+    throw new ConfigError(
+      source,
+      'numKvHeads',
+      `a divisor of the head count ${c.numHeads} (got ${c.numKvHeads})`,
+    );
+  if (c.headDim % 2 !== 0) throw new ConfigError(source, 'headDim', `an even number (got ${c.headDim})`);
+  if (!(c.rmsNormEps > 0 && c.rmsNormEps < 1))
+    throw new ConfigError(source, 'rmsNormEps', `a number in (0, 1) (got ${c.rmsNormEps})`);
+  if (!(c.ropeTheta > 0))
+    throw new ConfigError(source, 'ropeTheta', `a positive number (got ${c.ropeTheta})`);
+  for (const f of ['prunedAttention', 'prunedMlp'] as const) {
+    for (const i of c[f])
+      if (!Number.isInteger(i) || i < 0 || i >= c.numLayers)
+        throw new ConfigError(source, f, `block indices in [0, ${c.numLayers}) (got ${i})`);
+  }
+}
+
+/** A configuration or header field that does not describe a valid model. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly expected: string,
+  ) {
+    super(`${file}: field '${field}': expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
