@@ -1,0 +1,68 @@
+// Perplexity as the paper measures it: the text tokenized without special tokens, cut into
+// non-overlapping segments of seqLen tokens (the last partial one dropped), with one BOS at the
+// very start of the stream ('first') or a BOS before every segment ('every').
+import type { LlamaInference } from '../model/inference.js';
+
+export type BosMode = 'first' | 'every';
+
+export interface PerplexityResult {
+  ppl: number;
+  nll: number;
+  tokens: number;
+  segments: number;
+}
+
+/** Splits a token stream into the segments that are scored. */
+export function perplexitySegments(
+  stream: number[],
+  seqLen: number,
+  bos: BosMode,
+  bosId: number,
+): number[][] {
+  if (!(Number.isInteger(seqLen) && seqLen >= 2))
+    throw new RangeError(`seq-len must be an integer ≥ 2 (got ${seqLen})`);
+  const segments: number[][] = [];
+  if (bos === 'first') {
+    const all = [bosId, ...stream];
+    for (let s = 0; s + seqLen <= all.length; s += seqLen) segments.push(all.slice(s, s + seqLen));
+  } else {
+    const body = seqLen - 1;
+    for (let s = 0; s + body <= stream.length; s += body)
+      segments.push([bosId, ...stream.slice(s, s + body)]);
+  }
+  return segments;
+}
+
+/** Mean next-token NLL over every predicted position of every segment (the first token of a segment is context only). */
+export function perplexity(
+  model: LlamaInference,
+  segments: number[][],
+  opts: { batch?: number; onProgress?: (done: number, total: number) => void } = {},
+): PerplexityResult {
+  const batchSize = Math.max(1, opts.batch ?? 8);
+  const vocab = model.config.vocabSize;
+  let nllSum = 0;
+  let count = 0;
+  for (let s = 0; s < segments.length; s += batchSize) {
+    const group = segments.slice(s, s + batchSize);
+    const len = group[0].length;
+    const ids = new Int32Array(group.length * len);
+    group.forEach((seg, b) => ids.set(seg, b * len));
+    const cache = model.newCache(group.length, len);
+    const logits = model.forward(ids, group.length, cache);
+    for (let b = 0; b < group.length; b++) {
+      for (let t = 0; t < len - 1; t++) {
+        const o = (b * len + t) * vocab;
+        let max = -Infinity;
+        for (let i = 0; i < vocab; i++) if (logits[o + i] > max) max = logits[o + i];
+        let sum = 0;
+        for (let i = 0; i < vocab; i++) sum += Math.exp(logits[o + i] - max);
+        nllSum += Math.log(sum) + max - logits[o + group[b][t + 1]];
+        count++;
+      }
+    }
+    opts.onProgress?.(Math.min(s + batchSize, segments.length), segments.length);
+  }
+  const nll = count > 0 ? nllSum / count : NaN;
+  return { ppl: Math.exp(nll), nll, tokens: count, segments: segments.length };
+}

@@ -1,0 +1,318 @@
+// The inference forward: runs new tokens of a batch through the model against a KV cache,
+// for prefill (many tokens per row) and decode (one per row). No autograd, no tape: buffers
+// are reused between steps and every product goes to the native kernels.
+import type { LlamaConfig } from './config.js';
+import { KVCache } from './kv-cache.js';
+import { matmulWeight } from './matmul.js';
+import { layerPrefix, requireTensor } from './weights.js';
+import type { ModelWeights, WeightTensor } from './weights.js';
+
+interface BlockWeights {
+  inputNorm: Float32Array | null;
+  q: WeightTensor | null;
+  k: WeightTensor | null;
+  v: WeightTensor | null;
+  qBias: Float32Array | null;
+  kBias: Float32Array | null;
+  vBias: Float32Array | null;
+  o: WeightTensor | null;
+  postNorm: Float32Array | null;
+  gate: WeightTensor | null;
+  up: WeightTensor | null;
+  down: WeightTensor | null;
+}
+
+/** A norm vector or bias as f32 (these are small, so widening them once costs nothing). */
+function vectorF32(t: WeightTensor): Float32Array {
+  if (t.dtype === 'f32') return t.data as Float32Array;
+  const out = new Float32Array(t.data.length);
+  const src = t.data as Uint16Array;
+  const u32 = new Uint32Array(1);
+  const f32 = new Float32Array(u32.buffer);
+  for (let i = 0; i < src.length; i++) {
+    if (t.dtype === 'bf16') {
+      u32[0] = src[i] << 16;
+      out[i] = f32[0];
+    } else {
+      out[i] = halfToFloat(src[i]);
+    }
+  }
+  return out;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+export interface ForwardOptions {
+  /** Per batch row, how many leading cache positions are left padding (never attended). */
+  padding?: Int32Array;
+  /** Return logits of each row's last new token only ([batch, vocab]) instead of every token. */
+  lastOnly?: boolean;
+}
+
+export class LlamaInference {
+  readonly config: LlamaConfig;
+  private readonly embed: WeightTensor;
+  private readonly finalNorm: Float32Array;
+  private readonly lmHead: WeightTensor;
+  private readonly blocks: BlockWeights[] = [];
+  private readonly invFreq: Float64Array;
+
+  constructor(
+    readonly weights: ModelWeights,
+    readonly source = 'model',
+  ) {
+    const c = weights.config;
+    this.config = c;
+    this.embed = requireTensor(weights, 'model.embed_tokens.weight', source);
+    this.finalNorm = vectorF32(requireTensor(weights, 'model.norm.weight', source));
+    this.lmHead = c.tieWordEmbeddings ? this.embed : requireTensor(weights, 'lm_head.weight', source);
+    for (let l = 0; l < c.numLayers; l++) {
+      const p = layerPrefix(l);
+      const get = (n: string) => requireTensor(weights, p + n, source);
+      const opt = (n: string) => weights.tensors.get(p + n);
+      const attn = !c.prunedAttention.includes(l);
+      const mlp = !c.prunedMlp.includes(l);
+      const bias = (n: string) => {
+        const t = opt(n);
+        return t ? vectorF32(t) : null;
+      };
+      this.blocks.push({
+        inputNorm: attn ? vectorF32(get('input_layernorm.weight')) : null,
+        q: attn ? get('self_attn.q_proj.weight') : null,
+        k: attn ? get('self_attn.k_proj.weight') : null,
+        v: attn ? get('self_attn.v_proj.weight') : null,
+        qBias: attn ? bias('self_attn.q_proj.bias') : null,
+        kBias: attn ? bias('self_attn.k_proj.bias') : null,
+        vBias: attn ? bias('self_attn.v_proj.bias') : null,
+        o: attn ? get('self_attn.o_proj.weight') : null,
+        postNorm: mlp ? vectorF32(get('post_attention_layernorm.weight')) : null,
+        gate: mlp ? get('mlp.gate_proj.weight') : null,
+        up: mlp ? get('mlp.up_proj.weight') : null,
+        down: mlp ? get('mlp.down_proj.weight') : null,
+      });
+    }
+    const half = c.headDim / 2;
+    this.invFreq = new Float64Array(half);
+    for (let j = 0; j < half; j++) this.invFreq[j] = Math.pow(c.ropeTheta, (-2 * j) / c.headDim);
+  }
+
+  newCache(batch: number, capacity: number): KVCache {
+    return new KVCache(this.config, batch, capacity);
+  }
+
+  /**
+   * Runs `ids` ([batch × steps] row-major) as the next `steps` tokens of each row, appending
+   * their keys and values to `cache`. Returns logits [batch × steps, vocab] (or [batch, vocab]).
+   */
+  forward(ids: Int32Array, batch: number, cache: KVCache, opts: ForwardOptions = {}): Float32Array {
+    const c = this.config;
+    const steps = ids.length / batch;
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new RangeError(`forward: ${ids.length} ids do not split into ${batch} rows`);
+    if (cache.batch !== batch) throw new RangeError(`forward: cache holds ${cache.batch} rows, got ${batch}`);
+    if (cache.length + steps > cache.capacity)
+      throw new RangeError(`forward: cache capacity ${cache.capacity} exceeded (${cache.length} + ${steps})`);
+    const n = batch * steps;
+    const d = c.hiddenSize;
+    const x = new Float32Array(n * d);
+    this.embedTokens(ids, x);
+    const positions = new Int32Array(n);
+    for (let b = 0; b < batch; b++) {
+      const pad = opts.padding ? opts.padding[b] : 0;
+      for (let t = 0; t < steps; t++) positions[b * steps + t] = Math.max(0, cache.length + t - pad);
+    }
+    const xn = new Float32Array(n * d);
+    const qDim = c.numHeads * c.headDim;
+    const kvDim = c.numKvHeads * c.headDim;
+    const q = new Float32Array(n * qDim);
+    const k = new Float32Array(n * kvDim);
+    const v = new Float32Array(n * kvDim);
+    const attnOut = new Float32Array(n * qDim);
+    const gate = new Float32Array(n * c.intermediateSize);
+    const up = new Float32Array(n * c.intermediateSize);
+    for (let l = 0; l < c.numLayers; l++) {
+      const w = this.blocks[l];
+      if (w.inputNorm && w.q && w.k && w.v && w.o) {
+        rmsnorm(x, w.inputNorm, xn, n, d, c.rmsNormEps);
+        matmulWeight(xn, n, w.q, q);
+        matmulWeight(xn, n, w.k, k);
+        matmulWeight(xn, n, w.v, v);
+        if (w.qBias) addBias(q, w.qBias, n);
+        if (w.kBias) addBias(k, w.kBias, n);
+        if (w.vBias) addBias(v, w.vBias, n);
+        this.rope(q, positions, c.numHeads);
+        this.rope(k, positions, c.numKvHeads);
+        this.storeKV(cache, l, k, v, batch, steps);
+        this.attend(cache, l, q, attnOut, batch, steps, opts.padding);
+        matmulWeight(attnOut, n, w.o, x, 1);
+      }
+      if (w.postNorm && w.gate && w.up && w.down) {
+        rmsnorm(x, w.postNorm, xn, n, d, c.rmsNormEps);
+        matmulWeight(xn, n, w.gate, gate);
+        matmulWeight(xn, n, w.up, up);
+        for (let i = 0; i < gate.length; i++) {
+          const g = gate[i];
+          gate[i] = (g / (1 + Math.exp(-g))) * up[i];
+        }
+        matmulWeight(gate, n, w.down, x, 1);
+      }
+    }
+    cache.length += steps;
+    let rows = n;
+    let hidden = x;
+    if (opts.lastOnly) {
+      rows = batch;
+      hidden = new Float32Array(batch * d);
+      for (let b = 0; b < batch; b++)
+        hidden.set(x.subarray(((b + 1) * steps - 1) * d, (b + 1) * steps * d), b * d);
+    }
+    const normed = new Float32Array(rows * d);
+    rmsnorm(hidden, this.finalNorm, normed, rows, d, c.rmsNormEps);
+    const logits = new Float32Array(rows * c.vocabSize);
+    matmulWeight(normed, rows, this.lmHead, logits);
+    return logits;
+  }
+
+  private embedTokens(ids: Int32Array, x: Float32Array): void {
+    const d = this.config.hiddenSize;
+    const e = this.embed;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!(id >= 0 && id < this.config.vocabSize))
+        throw new RangeError(`token id ${id} outside the vocabulary`);
+      const row = e.data.subarray(id * d, (id + 1) * d);
+      if (e.dtype === 'f32') x.set(row as Float32Array, i * d);
+      else x.set(vectorF32({ dtype: e.dtype, shape: [d], data: row }), i * d);
+    }
+  }
+
+  /** Rotates each head's (j, j + headDim/2) pairs by position × inverse frequency (HF layout). */
+  private rope(t: Float32Array, positions: Int32Array, heads: number): void {
+    const hd = this.config.headDim;
+    const half = hd / 2;
+    const width = heads * hd;
+    for (let i = 0; i < positions.length; i++) {
+      const pos = positions[i];
+      for (let j = 0; j < half; j++) {
+        const angle = pos * this.invFreq[j];
+        const cos = Math.cos(angle);
+        const sin = Math.sin(angle);
+        for (let h = 0; h < heads; h++) {
+          const o = i * width + h * hd + j;
+          const a = t[o];
+          const b = t[o + half];
+          t[o] = a * cos - b * sin;
+          t[o + half] = b * cos + a * sin;
+        }
+      }
+    }
+  }
+
+  private storeKV(
+    cache: KVCache,
+    l: number,
+    k: Float32Array,
+    v: Float32Array,
+    batch: number,
+    steps: number,
+  ): void {
+    const c = this.config;
+    const hd = c.headDim;
+    const kvDim = c.numKvHeads * hd;
+    const keys = cache.keys[l];
+    const values = cache.values[l];
+    for (let b = 0; b < batch; b++) {
+      for (let t = 0; t < steps; t++) {
+        const src = (b * steps + t) * kvDim;
+        for (let h = 0; h < c.numKvHeads; h++) {
+          const dst = cache.offset(b, h, cache.length + t);
+          keys.set(k.subarray(src + h * hd, src + (h + 1) * hd), dst);
+          values.set(v.subarray(src + h * hd, src + (h + 1) * hd), dst);
+        }
+      }
+    }
+  }
+
+  private attend(
+    cache: KVCache,
+    l: number,
+    q: Float32Array,
+    out: Float32Array,
+    batch: number,
+    steps: number,
+    padding: Int32Array | undefined,
+  ): void {
+    const c = this.config;
+    const hd = c.headDim;
+    const group = c.numHeads / c.numKvHeads;
+    const scale = 1 / Math.sqrt(hd);
+    const keys = cache.keys[l];
+    const values = cache.values[l];
+    const scores = new Float32Array(cache.length + steps);
+    const qDim = c.numHeads * hd;
+    for (let b = 0; b < batch; b++) {
+      const pad = padding ? padding[b] : 0;
+      for (let t = 0; t < steps; t++) {
+        const pos = cache.length + t;
+        // A padding query attends only to itself, so its (unused) output stays finite.
+        const first = pos < pad ? pos : pad;
+        const row = (b * steps + t) * qDim;
+        for (let h = 0; h < c.numHeads; h++) {
+          const kvh = Math.floor(h / group);
+          const qo = row + h * hd;
+          let max = -Infinity;
+          for (let p = first; p <= pos; p++) {
+            const ko = cache.offset(b, kvh, p);
+            let s = 0;
+            for (let j = 0; j < hd; j++) s += q[qo + j] * keys[ko + j];
+            s *= scale;
+            scores[p] = s;
+            if (s > max) max = s;
+          }
+          let sum = 0;
+          for (let p = first; p <= pos; p++) {
+            const e = Math.exp(scores[p] - max);
+            scores[p] = e;
+            sum += e;
+          }
+          const inv = 1 / sum;
+          out.fill(0, qo, qo + hd);
+          for (let p = first; p <= pos; p++) {
+            const vo = cache.offset(b, kvh, p);
+            const wgt = scores[p] * inv;
+            for (let j = 0; j < hd; j++) out[qo + j] += wgt * values[vo + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+function rmsnorm(
+  x: Float32Array,
+  w: Float32Array,
+  out: Float32Array,
+  rows: number,
+  d: number,
+  eps: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += x[o + j] * x[o + j];
+    const inv = 1 / Math.sqrt(ss / d + eps);
+    for (let j = 0; j < d; j++) out[o + j] = x[o + j] * inv * w[j];
+  }
+}
+
+function addBias(t: Float32Array, bias: Float32Array, rows: number): void {
+  const w = bias.length;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < w; j++) t[r * w + j] += bias[j];
+}
