@@ -1,0 +1,264 @@
+// Reads GGUF v2/v3 files of the `llama` architecture: bounded header parsing, metadata kept raw for
+// the tokenizer, tensors as mmapped views (F32/F16/BF16) or dequantized (Q8_0/Q4_0), renamed to
+// Hugging Face names with q/k rows moved to the half-split rotary layout.
+import type { LlamaConfig } from '../model/config.js';
+import { validateConfig } from '../model/config.js';
+import type { ModelWeights, WeightTensor } from '../model/weights.js';
+import { mmapFile } from '../native/index.js';
+import { ByteReader, checkedElementCount, checkedMultiply } from './byte-reader.js';
+import { FormatError } from './errors.js';
+import { shortestF32Decimal } from './float-text.js';
+import type { GgufMetadata } from './gguf-metadata.js';
+import { ggufNumber, ggufString, readGgufString, readGgufValue } from './gguf-metadata.js';
+import {
+  GGML_BF16,
+  GGML_F16,
+  GGML_F32,
+  GGML_Q4_0,
+  GGML_Q8_0,
+  SUPPORTED_GGML_TYPES,
+  dequantizeQ4_0,
+  dequantizeQ8_0,
+  ggmlBlock,
+} from './gguf-quant.js';
+import { ggufToHfName } from './gguf-tensor-names.js';
+import { interleavedToHalfSplit } from './rotary-permutation.js';
+
+export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
+export const GGUF_DEFAULT_ALIGNMENT = 32;
+const MAX_TENSOR_DIMS = 4;
+const MAX_NAME_BYTES = 1 << 16;
+const MAX_TENSORS = 1 << 20;
+
+export interface GgufTensorInfo {
+  name: string;
+  /** GGUF order, innermost first: ne[0] is the number of columns. */
+  dims: number[];
+  ggmlType: number;
+  /** Offset from the start of the data section. */
+  offset: number;
+  byteSize: number;
+}
+
+export interface GgufHeader {
+  version: number;
+  metadata: GgufMetadata;
+  tensors: GgufTensorInfo[];
+  alignment: number;
+  dataStart: number;
+}
+
+export interface GgufContents {
+  weights: ModelWeights;
+  version: number;
+  /** Every metadata key, raw and typed. */
+  metadata: GgufMetadata;
+  /** The `tokenizer.*` keys, raw (tokenizer.ggml.model, tokens, scores, token_type, ids, ...). */
+  tokenizerMetadata: GgufMetadata;
+}
+
+/** Parses and bounds-checks the header and tensor table of a GGUF file. */
+export function parseGgufHeader(buffer: ArrayBuffer, file: string): GgufHeader {
+  const r = new ByteReader(buffer, file);
+  const magic = r.u32('magic');
+  if (magic !== GGUF_MAGIC) throw new FormatError(file, 'magic', `"GGUF" (got 0x${magic.toString(16)})`);
+  const version = r.u32('version');
+  if (version !== 2 && version !== 3) throw new FormatError(file, 'version', `2 or 3 (got ${version})`);
+  // The smallest tensor entry is 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset) bytes;
+  // the smallest key/value 8 (key length) + 4 (type) + 1.
+  const tensorCount = r.u64Size('tensor_count', Math.min(MAX_TENSORS, Math.floor(r.remaining / 24)));
+  const kvCount = r.u64Size('metadata_kv_count', Math.floor(r.remaining / 13));
+
+  const metadata: GgufMetadata = new Map();
+  for (let i = 0; i < kvCount; i++) {
+    const key = readGgufString(r, `metadata[${i}].key`, MAX_NAME_BYTES);
+    if (metadata.has(key)) throw new FormatError(file, key, 'a key that appears once');
+    metadata.set(key, readGgufValue(r, key));
+  }
+
+  let alignment = GGUF_DEFAULT_ALIGNMENT;
+  const alignmentValue = ggufNumber(metadata, 'general.alignment', file);
+  if (alignmentValue !== undefined) {
+    if (
+      !Number.isInteger(alignmentValue) ||
+      alignmentValue < 1 ||
+      alignmentValue > 1 << 16 ||
+      (alignmentValue & (alignmentValue - 1)) !== 0
+    )
+      throw new FormatError(file, 'general.alignment', `a power of two up to 65536 (got ${alignmentValue})`);
+    alignment = alignmentValue;
+  }
+
+  const tensors: GgufTensorInfo[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < tensorCount; i++) {
+    const name = readGgufString(r, `tensor[${i}].name`, MAX_NAME_BYTES);
+    if (names.has(name)) throw new FormatError(file, `tensor '${name}'`, 'a name that appears once');
+    names.add(name);
+    const nDims = r.u32(`${name}.n_dims`);
+    if (nDims < 1 || nDims > MAX_TENSOR_DIMS)
+      throw new FormatError(file, `${name}.n_dims`, `1 to ${MAX_TENSOR_DIMS} (got ${nDims})`);
+    const dims: number[] = [];
+    for (let d = 0; d < nDims; d++) dims.push(r.u64Size(`${name}.ne[${d}]`));
+    const ggmlType = r.u32(`${name}.type`);
+    const block = ggmlBlock(ggmlType);
+    if (!block) throw new FormatError(file, `${name}.type`, `${SUPPORTED_GGML_TYPES} (got ${ggmlType})`);
+    const elements = checkedElementCount(dims, file, `${name}.ne`);
+    if (dims[0] % block.elements !== 0)
+      throw new FormatError(
+        file,
+        `${name}.ne[0]`,
+        `a multiple of the block size ${block.elements} (got ${dims[0]})`,
+      );
+    const byteSize = checkedMultiply(elements / block.elements, block.bytes, file, `${name}.ne`);
+    const offset = r.u64Size(`${name}.offset`);
+    tensors.push({ name, dims, ggmlType, offset, byteSize });
+  }
+  r.align(alignment, 'padding before tensor data');
+  const dataStart = r.offset;
+
+  // As llama.cpp requires: tensors packed in listed order, each at the running size rounded up to the alignment.
+  let expected = 0;
+  for (const t of tensors) {
+    if (t.offset !== expected)
+      throw new FormatError(
+        file,
+        `${t.name}.offset`,
+        `${expected} (packed in order, aligned to ${alignment}; got ${t.offset})`,
+      );
+    expected = t.offset + t.byteSize;
+    if (expected > r.length - dataStart)
+      throw new FormatError(
+        file,
+        `${t.name}.offset`,
+        `data within the file (ends at ${dataStart + expected}, the file has ${r.length} bytes)`,
+      );
+    expected += (alignment - (expected % alignment)) % alignment;
+  }
+  return { version, metadata, tensors, alignment, dataStart };
+}
+
+function tensorData(buffer: ArrayBuffer, start: number, t: GgufTensorInfo): WeightTensor {
+  const shape = [...t.dims].reverse();
+  const elements = t.byteSize === 0 ? 0 : checkedElementCount(shape, 'tensor', 'shape');
+  const at = start + t.offset;
+  const view = <A>(width: number, make: (b: ArrayBuffer, o: number, n: number) => A): A =>
+    at % width === 0 ? make(buffer, at, elements) : make(buffer.slice(at, at + t.byteSize), 0, elements);
+  switch (t.ggmlType) {
+    case GGML_F32:
+      return { dtype: 'f32', shape, data: view(4, (b, o, n) => new Float32Array(b, o, n)) };
+    case GGML_F16:
+      return { dtype: 'f16', shape, data: view(2, (b, o, n) => new Uint16Array(b, o, n)) };
+    case GGML_BF16:
+      return { dtype: 'bf16', shape, data: view(2, (b, o, n) => new Uint16Array(b, o, n)) };
+    case GGML_Q8_0:
+      return { dtype: 'f32', shape, data: dequantizeQ8_0(new Uint8Array(buffer, at, t.byteSize), elements) };
+    case GGML_Q4_0:
+      return { dtype: 'f32', shape, data: dequantizeQ4_0(new Uint8Array(buffer, at, t.byteSize), elements) };
+    default:
+      throw new Error(`unreachable: GGML type ${t.ggmlType}`);
+  }
+}
+
+function requiredCount(md: GgufMetadata, key: string, file: string): number {
+  const v = ggufNumber(md, key, file);
+  if (v === undefined) throw new FormatError(file, key, 'a value (the key is missing)');
+  return v;
+}
+
+function blockIndices(md: GgufMetadata, key: string, file: string): number[] {
+  const v = md.get(key);
+  if (v === undefined) return [];
+  if (v.type !== 'array' || !v.value.every((i) => typeof i === 'number'))
+    throw new FormatError(file, key, 'an array of block indices');
+  return v.value as number[];
+}
+
+function configFromMetadata(md: GgufMetadata, tensors: Map<string, WeightTensor>, file: string): LlamaConfig {
+  const arch = ggufString(md, 'general.architecture', file);
+  if (arch !== 'llama')
+    throw new FormatError(file, 'general.architecture', `"llama" (got ${JSON.stringify(arch)})`);
+  const hiddenSize = requiredCount(md, 'llama.embedding_length', file);
+  const numHeads = requiredCount(md, 'llama.attention.head_count', file);
+  const tokens = md.get('tokenizer.ggml.tokens');
+  const embedding = tensors.get('model.embed_tokens.weight');
+  const vocabSize =
+    ggufNumber(md, 'llama.vocab_size', file) ??
+    (tokens?.type === 'array' ? tokens.value.length : undefined) ??
+    embedding?.shape[0];
+  if (vocabSize === undefined) throw new FormatError(file, 'llama.vocab_size', 'a value or a token list');
+  const headDim =
+    ggufNumber(md, 'llama.attention.key_length', file) ??
+    ggufNumber(md, 'llama.rope.dimension_count', file) ??
+    hiddenSize / numHeads;
+  if (!Number.isInteger(headDim))
+    throw new FormatError(
+      file,
+      'llama.attention.head_count',
+      `a divisor of llama.embedding_length ${hiddenSize} (got ${numHeads})`,
+    );
+  const ropeDims = ggufNumber(md, 'llama.rope.dimension_count', file);
+  if (ropeDims !== undefined && ropeDims !== headDim)
+    throw new FormatError(
+      file,
+      'llama.rope.dimension_count',
+      `the head width ${headDim} (partial rotary is not supported; got ${ropeDims})`,
+    );
+  const architectureHint = ggufString(md, 'shorten.architecture', file);
+  const config: LlamaConfig = {
+    architecture: architectureHint === 'mistral' || architectureHint === 'qwen2' ? architectureHint : 'llama',
+    vocabSize,
+    hiddenSize,
+    intermediateSize: requiredCount(md, 'llama.feed_forward_length', file),
+    numLayers: requiredCount(md, 'llama.block_count', file),
+    numHeads,
+    numKvHeads: ggufNumber(md, 'llama.attention.head_count_kv', file) ?? numHeads,
+    headDim,
+    rmsNormEps: shortestF32Decimal(requiredCount(md, 'llama.attention.layer_norm_rms_epsilon', file)),
+    ropeTheta: shortestF32Decimal(ggufNumber(md, 'llama.rope.freq_base', file) ?? 10000),
+    maxSeqLen: requiredCount(md, 'llama.context_length', file),
+    tieWordEmbeddings: !tensors.has('lm_head.weight'),
+    attentionBias: [...tensors.keys()].some((n) => n.endsWith('q_proj.bias')),
+    bosTokenId: ggufNumber(md, 'tokenizer.ggml.bos_token_id', file) ?? 1,
+    eosTokenId: ggufNumber(md, 'tokenizer.ggml.eos_token_id', file) ?? 2,
+    prunedAttention: blockIndices(md, 'shorten.pruned_attention', file),
+    prunedMlp: blockIndices(md, 'shorten.pruned_mlp', file),
+  };
+  validateConfig(config, file);
+  return config;
+}
+
+/** Parses a GGUF file already in memory (or mapped); `file` names it in errors. */
+export function parseGguf(buffer: ArrayBuffer, file: string): GgufContents {
+  const header = parseGgufHeader(buffer, file);
+  const tensors = new Map<string, WeightTensor>();
+  for (const t of header.tensors) {
+    const hfName = ggufToHfName(t.name);
+    if (!hfName)
+      throw new FormatError(
+        file,
+        `tensor '${t.name}'`,
+        'a LLaMA tensor name (token_embd, output_norm, output, blk.N.attn_*/ffn_*)',
+      );
+    tensors.set(hfName, tensorData(buffer, header.dataStart, t));
+  }
+  const config = configFromMetadata(header.metadata, tensors, file);
+  for (const [name, t] of tensors) {
+    const m = /\.self_attn\.([qk])_proj\.(weight|bias)$/.exec(name);
+    if (m) tensors.set(name, interleavedToHalfSplit(t, m[1] === 'q' ? config.numHeads : config.numKvHeads));
+  }
+  const tokenizerMetadata: GgufMetadata = new Map(
+    [...header.metadata].filter(([k]) => k.startsWith('tokenizer.')),
+  );
+  return {
+    weights: { config, tensors },
+    version: header.version,
+    metadata: header.metadata,
+    tokenizerMetadata,
+  };
+}
+
+/** Maps and reads a GGUF file. */
+export function readGguf(path: string): GgufContents {
+  return parseGguf(mmapFile(path), path);
+}
