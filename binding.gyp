@@ -43,6 +43,11 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/ops_addon.cc",
+        "native/src/ops_rmsnorm.cc",
+        "native/src/ops_rope.cc",
+        "native/src/ops_attention.cc",
+        "native/src/ops_silu_gate.cc",
+        "native/src/ops_cross_entropy.cc",
         "native/src/cpu_features.cc",
         "native/src/thread_pool.cc",
         "native/src/convert.cc",

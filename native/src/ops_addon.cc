@@ -1,8 +1,279 @@
-// Node-API bindings of the fused model ops (attention, norms, elementwise), added as they land.
+// Node-API bindings of the fused model ops (ops.h): every array's type and length is checked
+// here, so the kernels can trust their arguments; failures throw a RangeError naming the
+// function and the argument.
 #include <napi.h>
 
-namespace shorten {
+#include <string>
 
-Napi::Object InitOps(Napi::Env /*env*/, Napi::Object exports) { return exports; }
+#include "ops.h"
+
+namespace shorten {
+namespace {
+
+struct OpArgError {
+  std::string message;
+};
+
+class OpArgs {
+ public:
+  OpArgs(const Napi::CallbackInfo& info, const char* fn) : info_(info), fn_(fn) {}
+
+  [[noreturn]] void fail(size_t i, const char* name, const std::string& what) const {
+    throw OpArgError{std::string(fn_) + ": argument " + std::to_string(i) + " (" + name + ") " + what};
+  }
+  double number(size_t i, const char* name) const {
+    if (!info_[i].IsNumber()) fail(i, name, "must be a number");
+    return info_[i].As<Napi::Number>().DoubleValue();
+  }
+  int64_t count(size_t i, const char* name) const {
+    double v = number(i, name);
+    if (!(v >= 0 && v <= 9007199254740991.0) || v != static_cast<double>(static_cast<int64_t>(v)))
+      fail(i, name, "must be a non-negative integer");
+    return static_cast<int64_t>(v);
+  }
+  // A typed array of at least `need` elements; null/undefined allowed only when `optional`.
+  template <typename T>
+  T* array(size_t i, const char* name, napi_typedarray_type type, const char* typeName, double need,
+           bool optional = false) const {
+    if (optional && (info_[i].IsNull() || info_[i].IsUndefined())) return nullptr;
+    if (!info_[i].IsTypedArray() || info_[i].As<Napi::TypedArray>().TypedArrayType() != type)
+      fail(i, name, std::string("must be a ") + typeName + (optional ? " or null" : ""));
+    auto arr = info_[i].As<Napi::TypedArray>();
+    double length = static_cast<double>(arr.ElementLength());
+    if (length < need)
+      fail(i, name,
+           "has " + std::to_string(static_cast<int64_t>(length)) + " elements, needs " +
+               std::to_string(static_cast<int64_t>(need)));
+    auto* base = static_cast<uint8_t*>(arr.ArrayBuffer().Data());
+    return reinterpret_cast<T*>(base + arr.ByteOffset());
+  }
+  float* f32(size_t i, const char* name, double need) const {
+    return array<float>(i, name, napi_float32_array, "Float32Array", need);
+  }
+  float* f32OrNull(size_t i, const char* name, double need) const {
+    return array<float>(i, name, napi_float32_array, "Float32Array", need, true);
+  }
+  int32_t* i32(size_t i, const char* name, double need) const {
+    return array<int32_t>(i, name, napi_int32_array, "Int32Array", need);
+  }
+  uint8_t* u8OrNull(size_t i, const char* name, double need) const {
+    return array<uint8_t>(i, name, napi_uint8_array, "Uint8Array", need, true);
+  }
+
+ private:
+  const Napi::CallbackInfo& info_;
+  const char* fn_;
+};
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+  try {
+    body();
+  } catch (const OpArgError& e) {
+    Napi::RangeError::New(info.Env(), e.message).ThrowAsJavaScriptException();
+  }
+  return info.Env().Undefined();
+}
+
+// rmsnormForward(out, rstd, inp, weight, N, C, eps)
+Napi::Value RmsnormForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "rmsnormForward");
+    int64_t N = a.count(4, "N"), C = a.count(5, "C");
+    float eps = static_cast<float>(a.number(6, "eps"));
+    double NC = static_cast<double>(N) * C;
+    float* out = a.f32(0, "out", NC);
+    float* rstd = a.f32(1, "rstd", N);
+    const float* inp = a.f32(2, "inp", NC);
+    const float* weight = a.f32(3, "weight", C);
+    if (!(eps > 0)) a.fail(6, "eps", "must be positive");
+    rmsnormForward(out, rstd, inp, weight, N, C, eps);
+  });
+}
+
+// rmsnormBackward(dinp|null, dweight|null, dout, inp, weight, rstd, N, C)
+Napi::Value RmsnormBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "rmsnormBackward");
+    int64_t N = a.count(6, "N"), C = a.count(7, "C");
+    double NC = static_cast<double>(N) * C;
+    float* dinp = a.f32OrNull(0, "dinp", NC);
+    float* dweight = a.f32OrNull(1, "dweight", C);
+    const float* dout = a.f32(2, "dout", NC);
+    const float* inp = a.f32(3, "inp", NC);
+    const float* weight = a.f32(4, "weight", C);
+    const float* rstd = a.f32(5, "rstd", N);
+    rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
+  });
+}
+
+void checkRopeDims(const OpArgs& a, int64_t D, double theta) {
+  if (D % 2 != 0) a.fail(5, "D", "must be even");
+  if (!(theta > 0)) a.fail(6, "theta", "must be positive");
+}
+
+// ropeForward(out, inp, positions, N, H, D, theta)
+Napi::Value RopeForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "ropeForward");
+    int64_t N = a.count(3, "N"), H = a.count(4, "H"), D = a.count(5, "D");
+    double theta = a.number(6, "theta");
+    checkRopeDims(a, D, theta);
+    double size = static_cast<double>(N) * H * D;
+    float* out = a.f32(0, "out", size);
+    const float* inp = a.f32(1, "inp", size);
+    const int32_t* positions = a.i32(2, "positions", N);
+    ropeForward(out, inp, positions, N, H, D, theta);
+  });
+}
+
+// ropeBackward(dinp, dout, positions, N, H, D, theta)
+Napi::Value RopeBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "ropeBackward");
+    int64_t N = a.count(3, "N"), H = a.count(4, "H"), D = a.count(5, "D");
+    double theta = a.number(6, "theta");
+    checkRopeDims(a, D, theta);
+    double size = static_cast<double>(N) * H * D;
+    float* dinp = a.f32(0, "dinp", size);
+    const float* dout = a.f32(1, "dout", size);
+    const int32_t* positions = a.i32(2, "positions", N);
+    ropeBackward(dinp, dout, positions, N, H, D, theta);
+  });
+}
+
+struct AttentionDims {
+  int64_t B, T, Hq, Hkv, D;
+  double qSize, kvSize, lseSize;
+};
+
+AttentionDims attentionDims(const OpArgs& a, size_t first) {
+  AttentionDims d{};
+  d.B = a.count(first, "B");
+  d.T = a.count(first + 1, "T");
+  d.Hq = a.count(first + 2, "Hq");
+  d.Hkv = a.count(first + 3, "Hkv");
+  d.D = a.count(first + 4, "D");
+  if (d.Hkv == 0 || d.Hq % d.Hkv != 0) a.fail(first + 3, "Hkv", "must be a positive divisor of Hq");
+  d.qSize = static_cast<double>(d.B) * d.T * d.Hq * d.D;
+  d.kvSize = static_cast<double>(d.B) * d.T * d.Hkv * d.D;
+  d.lseSize = static_cast<double>(d.B) * d.Hq * d.T;
+  return d;
+}
+
+// attentionForward(out, lse, q, k, v, keyPadding|null, B, T, Hq, Hkv, D)
+Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "attentionForward");
+    AttentionDims d = attentionDims(a, 6);
+    float* out = a.f32(0, "out", d.qSize);
+    float* lse = a.f32(1, "lse", d.lseSize);
+    const float* q = a.f32(2, "q", d.qSize);
+    const float* k = a.f32(3, "k", d.kvSize);
+    const float* v = a.f32(4, "v", d.kvSize);
+    const uint8_t* pad = a.u8OrNull(5, "keyPadding", static_cast<double>(d.B) * d.T);
+    attentionForward(out, lse, q, k, v, pad, d.B, d.T, d.Hq, d.Hkv, d.D);
+  });
+}
+
+// attentionBackward(dq|null, dk|null, dv|null, dout, q, k, v, out, lse, keyPadding|null, B, T, Hq, Hkv, D)
+Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "attentionBackward");
+    AttentionDims d = attentionDims(a, 10);
+    float* dq = a.f32OrNull(0, "dq", d.qSize);
+    float* dk = a.f32OrNull(1, "dk", d.kvSize);
+    float* dv = a.f32OrNull(2, "dv", d.kvSize);
+    const float* dout = a.f32(3, "dout", d.qSize);
+    const float* q = a.f32(4, "q", d.qSize);
+    const float* k = a.f32(5, "k", d.kvSize);
+    const float* v = a.f32(6, "v", d.kvSize);
+    const float* out = a.f32(7, "out", d.qSize);
+    const float* lse = a.f32(8, "lse", d.lseSize);
+    const uint8_t* pad = a.u8OrNull(9, "keyPadding", static_cast<double>(d.B) * d.T);
+    attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, pad, d.B, d.T, d.Hq, d.Hkv, d.D);
+  });
+}
+
+// siluGateForward(out, gate, up, N)
+Napi::Value SiluGateForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "siluGateForward");
+    int64_t N = a.count(3, "N");
+    float* out = a.f32(0, "out", N);
+    const float* gate = a.f32(1, "gate", N);
+    const float* up = a.f32(2, "up", N);
+    siluGateForward(out, gate, up, N);
+  });
+}
+
+// siluGateBackward(dgate|null, dup|null, dout, gate, up, N)
+Napi::Value SiluGateBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "siluGateBackward");
+    int64_t N = a.count(5, "N");
+    float* dgate = a.f32OrNull(0, "dgate", N);
+    float* dup = a.f32OrNull(1, "dup", N);
+    const float* dout = a.f32(2, "dout", N);
+    const float* gate = a.f32(3, "gate", N);
+    const float* up = a.f32(4, "up", N);
+    siluGateBackward(dgate, dup, dout, gate, up, N);
+  });
+}
+
+void checkTargets(const OpArgs& a, size_t i, const int32_t* targets, int64_t N, int64_t V) {
+  for (int64_t n = 0; n < N; n++)
+    if (targets[n] < -1 || targets[n] >= V)
+      a.fail(i, "targets",
+             "holds " + std::to_string(targets[n]) + " at " + std::to_string(n) + ": expected -1 (ignored) or a class in [0, " +
+                 std::to_string(V) + ")");
+}
+
+// crossEntropyForward(losses, lse, logits, targets, N, V)
+Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "crossEntropyForward");
+    int64_t N = a.count(4, "N"), V = a.count(5, "V");
+    if (V == 0) a.fail(5, "V", "must be positive");
+    float* losses = a.f32(0, "losses", N);
+    float* lse = a.f32(1, "lse", N);
+    const float* logits = a.f32(2, "logits", static_cast<double>(N) * V);
+    const int32_t* targets = a.i32(3, "targets", N);
+    checkTargets(a, 3, targets, N, V);
+    crossEntropyForward(losses, lse, logits, targets, N, V);
+  });
+}
+
+// crossEntropyBackward(dlogits, dlosses, logits, lse, targets, N, V)
+Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "crossEntropyBackward");
+    int64_t N = a.count(5, "N"), V = a.count(6, "V");
+    double NV = static_cast<double>(N) * V;
+    float* dlogits = a.f32(0, "dlogits", NV);
+    const float* dlosses = a.f32(1, "dlosses", N);
+    const float* logits = a.f32(2, "logits", NV);
+    const float* lse = a.f32(3, "lse", N);
+    const int32_t* targets = a.i32(4, "targets", N);
+    checkTargets(a, 4, targets, N, V);
+    crossEntropyBackward(dlogits, dlosses, logits, lse, targets, N, V);
+  });
+}
+
+}  // namespace
+
+Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("rmsnormForward", Napi::Function::New(env, RmsnormForward));
+  exports.Set("rmsnormBackward", Napi::Function::New(env, RmsnormBackward));
+  exports.Set("ropeForward", Napi::Function::New(env, RopeForward));
+  exports.Set("ropeBackward", Napi::Function::New(env, RopeBackward));
+  exports.Set("attentionForward", Napi::Function::New(env, AttentionForward));
+  exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));
+  exports.Set("siluGateForward", Napi::Function::New(env, SiluGateForward));
+  exports.Set("siluGateBackward", Napi::Function::New(env, SiluGateBackward));
+  exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward));
+  exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward));
+  return exports;
+}
 
 }  // namespace shorten

@@ -1,0 +1,46 @@
+// The fused model-op kernels (f32): each forward is declared directly above its backward with the
+// same argument order, llm.c style: outputs first, dimensions last, a `d` prefix for gradients.
+// Backward kernels accumulate (+=) into their gradient outputs, so a tensor used twice sums both.
+// Arguments are trusted: ops_addon.cc checks every length before calling in.
+#pragma once
+#include <cstdint>
+
+namespace shorten {
+
+// out (N,C) = inp · rstd · weight, rstd (N) = 1/sqrt(mean(inp²) + eps), saved for backward.
+void rmsnormForward(float* out, float* rstd, const float* inp, const float* weight, int64_t N, int64_t C, float eps);
+// dweight may be null (a frozen norm weight).
+void rmsnormBackward(float* dinp, float* dweight, const float* dout, const float* inp, const float* weight,
+                     const float* rstd, int64_t N, int64_t C);
+
+// Rotary embedding in the half-split layout: within each head (D wide) element i pairs with
+// i + D/2 and both rotate by positions[n] · theta^(-2i/D). inp/out (N,H,D); out may alias inp.
+void ropeForward(float* out, const float* inp, const int32_t* positions, int64_t N, int64_t H, int64_t D,
+                 double theta);
+// The inverse rotation of dout, added to dinp.
+void ropeBackward(float* dinp, const float* dout, const int32_t* positions, int64_t N, int64_t H, int64_t D,
+                  double theta);
+
+// Causal grouped-query attention. q/out (B,T,Hq,D), k/v (B,T,Hkv,D), lse (B,Hq,T) saved for
+// backward (-inf for a query that sees no key: its output is zero). keyPadding (B,T) may be null;
+// nonzero marks a padding position that is never attended. Scale 1/sqrt(D).
+void attentionForward(float* out, float* lse, const float* q, const float* k, const float* v,
+                      const uint8_t* keyPadding, int64_t B, int64_t T, int64_t Hq, int64_t Hkv, int64_t D);
+// Any of dq/dk/dv may be null when that input needs no gradient.
+void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const float* q, const float* k,
+                       const float* v, const float* out, const float* lse, const uint8_t* keyPadding, int64_t B,
+                       int64_t T, int64_t Hq, int64_t Hkv, int64_t D);
+
+// out (N) = silu(gate) · up, the SwiGLU MLP's elementwise middle.
+void siluGateForward(float* out, const float* gate, const float* up, int64_t N);
+void siluGateBackward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, int64_t N);
+
+// Per-row softmax cross-entropy of logits (N,V): losses (N) = lse - logit[target] (0 where the
+// target is negative, i.e. ignored), lse (N) saved for backward.
+void crossEntropyForward(float* losses, float* lse, const float* logits, const int32_t* targets, int64_t N,
+                         int64_t V);
+// dlogits (N,V) += dlosses[n] · (softmax(logits[n]) - onehot(target[n])) for non-ignored rows.
+void crossEntropyBackward(float* dlogits, const float* dlosses, const float* logits, const float* lse,
+                          const int32_t* targets, int64_t N, int64_t V);
+
+}  // namespace shorten

@@ -1,0 +1,149 @@
+// Typed wrappers over the fused f32 model-op kernels (native/src/ops.h). Same argument order as
+// the C++: outputs first, dimensions last; backward kernels accumulate into their gradient outputs.
+import { binding } from './binding.js';
+
+interface NativeOpsBinding {
+  rmsnormForward(out: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, N: number, C: number, eps: number): void;
+  rmsnormBackward(
+    dinp: Float32Array | null,
+    dweight: Float32Array | null,
+    dout: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    rstd: Float32Array,
+    N: number,
+    C: number,
+  ): void;
+  ropeForward(out: Float32Array, inp: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void;
+  ropeBackward(dinp: Float32Array, dout: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void;
+  attentionForward(
+    out: Float32Array,
+    lse: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keyPadding: Uint8Array | null,
+    B: number,
+    T: number,
+    Hq: number,
+    Hkv: number,
+    D: number,
+  ): void;
+  attentionBackward(
+    dq: Float32Array | null,
+    dk: Float32Array | null,
+    dv: Float32Array | null,
+    dout: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    out: Float32Array,
+    lse: Float32Array,
+    keyPadding: Uint8Array | null,
+    B: number,
+    T: number,
+    Hq: number,
+    Hkv: number,
+    D: number,
+  ): void;
+  siluGateForward(out: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
+  siluGateBackward(dgate: Float32Array | null, dup: Float32Array | null, dout: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
+  crossEntropyForward(losses: Float32Array, lse: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): void;
+  crossEntropyBackward(
+    dlogits: Float32Array,
+    dlosses: Float32Array,
+    logits: Float32Array,
+    lse: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+  ): void;
+}
+
+// The ops are registered by InitOps in the same addon as the GEMM kernels.
+const ops = binding as unknown as NativeOpsBinding;
+
+/** out (N,C) = inp·rstd·weight; rstd (N) saved for backward. */
+export function rmsnormForwardF32(out: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, N: number, C: number, eps: number): void {
+  ops.rmsnormForward(out, rstd, inp, weight, N, C, eps);
+}
+export function rmsnormBackwardF32(
+  dinp: Float32Array | null,
+  dweight: Float32Array | null,
+  dout: Float32Array,
+  inp: Float32Array,
+  weight: Float32Array,
+  rstd: Float32Array,
+  N: number,
+  C: number,
+): void {
+  ops.rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
+}
+
+/** Half-split rotary embedding of (N,H,D) by per-token positions; out may be inp. */
+export function ropeForwardF32(out: Float32Array, inp: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void {
+  ops.ropeForward(out, inp, positions, N, H, D, theta);
+}
+export function ropeBackwardF32(dinp: Float32Array, dout: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void {
+  ops.ropeBackward(dinp, dout, positions, N, H, D, theta);
+}
+
+/** Causal GQA attention: q/out (B,T,Hq,D), k/v (B,T,Hkv,D), lse (B,Hq,T); keyPadding (B,T) nonzero = padding. */
+export function attentionForwardF32(
+  out: Float32Array,
+  lse: Float32Array,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  keyPadding: Uint8Array | null,
+  B: number,
+  T: number,
+  Hq: number,
+  Hkv: number,
+  D: number,
+): void {
+  ops.attentionForward(out, lse, q, k, v, keyPadding, B, T, Hq, Hkv, D);
+}
+export function attentionBackwardF32(
+  dq: Float32Array | null,
+  dk: Float32Array | null,
+  dv: Float32Array | null,
+  dout: Float32Array,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  lse: Float32Array,
+  keyPadding: Uint8Array | null,
+  B: number,
+  T: number,
+  Hq: number,
+  Hkv: number,
+  D: number,
+): void {
+  ops.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, keyPadding, B, T, Hq, Hkv, D);
+}
+
+/** out (N) = silu(gate)·up. */
+export function siluGateForwardF32(out: Float32Array, gate: Float32Array, up: Float32Array, N: number): void {
+  ops.siluGateForward(out, gate, up, N);
+}
+export function siluGateBackwardF32(dgate: Float32Array | null, dup: Float32Array | null, dout: Float32Array, gate: Float32Array, up: Float32Array, N: number): void {
+  ops.siluGateBackward(dgate, dup, dout, gate, up, N);
+}
+
+/** losses (N) = lse - logit[target] (0 where target is -1); lse (N) saved for backward. */
+export function crossEntropyForwardF32(losses: Float32Array, lse: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): void {
+  ops.crossEntropyForward(losses, lse, logits, targets, N, V);
+}
+export function crossEntropyBackwardF32(
+  dlogits: Float32Array,
+  dlosses: Float32Array,
+  logits: Float32Array,
+  lse: Float32Array,
+  targets: Int32Array,
+  N: number,
+  V: number,
+): void {
+  ops.crossEntropyBackward(dlogits, dlosses, logits, lse, targets, N, V);
+}

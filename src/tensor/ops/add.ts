@@ -1,0 +1,35 @@
+// Elementwise sum, the residual connection: the gradient passes unchanged to both inputs.
+import { recordingTape } from '../tape.js';
+import type { FloatArray } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+
+export function addForward(out: FloatArray, a: FloatArray, b: FloatArray, N: number): void {
+  for (let i = 0; i < N; i++) out[i] = a[i] + b[i];
+}
+
+/** Accumulates dout into da and db (either may be null). */
+export function addBackward(da: FloatArray | null, db: FloatArray | null, dout: FloatArray, N: number): void {
+  if (da) for (let i = 0; i < N; i++) da[i] += dout[i];
+  if (db) for (let i = 0; i < N; i++) db[i] += dout[i];
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  if (a.size !== b.size || a.kind !== b.kind)
+    throw new RangeError('add: inputs differ in size or float type');
+  const out = Tensor.zeros(a.shape, a.kind);
+  addForward(out.data, a.data, b.data, a.size);
+  const tape = recordingTape(a, b);
+  if (tape) {
+    out.requiresGrad = true;
+    tape.record(() => {
+      if (out.grad)
+        addBackward(
+          a.requiresGrad ? a.ensureGrad() : null,
+          b.requiresGrad ? b.ensureGrad() : null,
+          out.grad,
+          a.size,
+        );
+    });
+  }
+  return out;
+}

@@ -1,0 +1,154 @@
+// The Linear layer y = x·Wᵀ + b with W [out, in] as checkpoints store it. In f32 the products go to
+// the GEMM kernels (NT forward, NN for dX = dY·W, TN for dW = dYᵀ·X), reading bf16/f16 weights in
+// place; in f64 (gradient checks) they are plain loops.
+import { gemmF32, gemmHalf } from '../../native/index.js';
+import { recordingTape } from '../tape.js';
+import type { FloatArray, Weight } from '../tensor.js';
+import { Tensor, isTensor } from '../tensor.js';
+import { weightValues } from '../weight-values.js';
+
+/** out (N,Out) = inp (N,In) · weightᵀ (Out,In) + bias (Out). */
+export function linearForward(
+  out: FloatArray,
+  inp: FloatArray,
+  weight: Weight,
+  bias: FloatArray | null,
+  N: number,
+  In: number,
+  Out: number,
+): void {
+  if (out instanceof Float32Array && inp instanceof Float32Array) {
+    if (!isTensor(weight) && weight.dtype !== 'f32') {
+      gemmHalf({
+        transB: true,
+        m: N,
+        n: Out,
+        k: In,
+        a: inp,
+        b: weight.data as Uint16Array,
+        bType: weight.dtype,
+        c: out,
+      });
+    } else {
+      gemmF32({
+        transB: true,
+        m: N,
+        n: Out,
+        k: In,
+        a: inp,
+        b: weightValues(weight, 'f32') as Float32Array,
+        c: out,
+      });
+    }
+    if (bias) for (let n = 0; n < N; n++) for (let o = 0; o < Out; o++) out[n * Out + o] += bias[o];
+    return;
+  }
+  const w = weightValues(weight, 'f64');
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < Out; o++) {
+      let acc = bias ? bias[o] : 0;
+      for (let i = 0; i < In; i++) acc += inp[n * In + i] * w[o * In + i];
+      out[n * Out + o] = acc;
+    }
+  }
+}
+
+/** Accumulates dinp (N,In), dweight (Out,In), dbias (Out); any may be null. */
+export function linearBackward(
+  dinp: FloatArray | null,
+  dweight: FloatArray | null,
+  dbias: FloatArray | null,
+  dout: FloatArray,
+  inp: FloatArray,
+  weight: Weight,
+  N: number,
+  In: number,
+  Out: number,
+): void {
+  if (dout instanceof Float32Array && inp instanceof Float32Array) {
+    if (dinp) {
+      if (!(dinp instanceof Float32Array)) throw new TypeError('linearBackward: f32 dout needs an f32 dinp');
+      if (!isTensor(weight) && weight.dtype !== 'f32') {
+        gemmHalf({
+          transB: false,
+          m: N,
+          n: In,
+          k: Out,
+          a: dout,
+          b: weight.data as Uint16Array,
+          bType: weight.dtype,
+          beta: 1,
+          c: dinp,
+        });
+      } else {
+        gemmF32({
+          m: N,
+          n: In,
+          k: Out,
+          a: dout,
+          b: weightValues(weight, 'f32') as Float32Array,
+          beta: 1,
+          c: dinp,
+        });
+      }
+    }
+    if (dweight) {
+      if (!(dweight instanceof Float32Array))
+        throw new TypeError('linearBackward: f32 dout needs an f32 dweight');
+      gemmF32({ transA: true, m: Out, n: In, k: N, a: dout, b: inp, beta: 1, c: dweight });
+    }
+  } else {
+    const w = weightValues(weight, 'f64');
+    for (let n = 0; n < N; n++) {
+      for (let o = 0; o < Out; o++) {
+        const g = dout[n * Out + o];
+        if (g === 0) continue;
+        for (let i = 0; i < In; i++) {
+          if (dinp) dinp[n * In + i] += g * w[o * In + i];
+          if (dweight) dweight[o * In + i] += g * inp[n * In + i];
+        }
+      }
+    }
+  }
+  if (dbias) for (let n = 0; n < N; n++) for (let o = 0; o < Out; o++) dbias[o] += dout[n * Out + o];
+}
+
+/** y = x·Wᵀ + b over the last dimension of x; W is [out, in]. */
+export function linear(x: Tensor, weight: Weight, bias: Weight | null = null): Tensor {
+  if (weight.shape.length !== 2)
+    throw new RangeError(`linear: weight must be 2-D (got [${weight.shape.join(', ')}])`);
+  const [Out, In] = weight.shape;
+  if (x.shape[x.shape.length - 1] !== In)
+    throw new RangeError(
+      `linear: input width ${x.shape[x.shape.length - 1]} does not match weight [${Out}, ${In}]`,
+    );
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== Out))
+    throw new RangeError(`linear: bias shape [${bias.shape.join(', ')}] is not [${Out}]`);
+  if (isTensor(weight) && weight.kind !== x.kind)
+    throw new RangeError(`linear: ${weight.kind} weight with ${x.kind} input`);
+  const N = x.size / In;
+  const biasValues = bias ? weightValues(bias, x.kind) : null;
+  const out = Tensor.zeros([...x.shape.slice(0, -1), Out], x.kind);
+  linearForward(out.data, x.data, weight, biasValues, N, In, Out);
+  const tape = recordingTape(x, weight, bias);
+  if (tape) {
+    out.requiresGrad = true;
+    tape.record(() => {
+      if (!out.grad) return;
+      const dweight = isTensor(weight) && weight.requiresGrad ? weight.ensureGrad() : null;
+      const dbias = bias && isTensor(bias) && bias.requiresGrad ? bias.ensureGrad() : null;
+      linearBackward(
+        x.requiresGrad ? x.ensureGrad() : null,
+        dweight,
+        dbias,
+        out.grad,
+        x.data,
+        weight,
+        N,
+        In,
+        Out,
+      );
+    });
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+// Reverse-mode autograd in the llm.c manner: ops record a closure that runs their backward kernel,
+// and the tape runs the closures newest first. Recording happens only while a tape is active and
+// some input requires a gradient, so no-grad runs keep no activations alive.
+import { Tensor } from './tensor.js';
+import type { Weight } from './tensor.js';
+
+let active: Tape | null = null;
+
+export class Tape {
+  private backwards: (() => void)[] = [];
+
+  /** Runs `fn` with this tape recording the ops it performs. */
+  run<T>(fn: () => T): T {
+    return withActive(this, fn);
+  }
+
+  record(backward: () => void): void {
+    this.backwards.push(backward);
+  }
+
+  get length(): number {
+    return this.backwards.length;
+  }
+
+  /**
+   * Seeds d(output) (1 for a scalar loss unless given) and runs every recorded backward rule in
+   * reverse. The tape is emptied so the closures, and the activations they hold, can be collected.
+   */
+  backward(output: Tensor, seed?: ArrayLike<number>): void {
+    const g = output.ensureGrad();
+    if (seed) {
+      if (seed.length !== g.length)
+        throw new RangeError(`Tape.backward: seed has ${seed.length} elements, expected ${g.length}`);
+      for (let i = 0; i < g.length; i++) g[i] += seed[i];
+    } else {
+      if (g.length !== 1) throw new RangeError('Tape.backward: a non-scalar output needs a seed gradient');
+      g[0] += 1;
+    }
+    const rules = this.backwards;
+    this.backwards = [];
+    for (let i = rules.length - 1; i >= 0; i--) rules[i]();
+  }
+
+  /** Drops recorded rules without running them (e.g. after an evaluation-only forward). */
+  clear(): void {
+    this.backwards = [];
+  }
+}
+
+/** The tape an op should record on, or null when nothing needs a gradient. */
+export function recordingTape(...inputs: (Weight | null | undefined)[]): Tape | null {
+  if (active === null) return null;
+  for (const t of inputs) if (t instanceof Tensor && t.requiresGrad) return active;
+  return null;
+}
+
+/** Runs `fn` with recording switched off, whatever tape is active. */
+export function noGrad<T>(fn: () => T): T {
+  return withActive(null, fn);
+}
+
+function withActive<T>(tape: Tape | null, fn: () => T): T {
+  const previous = active;
+  active = tape;
+  try {
+    return fn();
+  } finally {
+    active = previous;
+  }
+}
+
+export function isRecording(): boolean {
+  return active !== null;
+}

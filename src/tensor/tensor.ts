@@ -1,0 +1,59 @@
+// The autograd value: a shape over a flat float buffer, plus a gradient buffer that exists only
+// when the tensor takes part in a backward pass (frozen weights and no-grad runs never pay for one).
+import type { WeightTensor } from '../model/weights.js';
+import { elementCount } from '../model/weights.js';
+
+/** f32 is the fast path (native kernels); f64 exists so gradients can be checked by finite differences. */
+export type FloatArray = Float32Array | Float64Array;
+export type FloatKind = 'f32' | 'f64';
+
+export class Tensor {
+  /** Allocated on first use by a backward pass; same float type as `data`. */
+  grad: FloatArray | null = null;
+
+  constructor(
+    readonly shape: readonly number[],
+    readonly data: FloatArray,
+    /** Whether a backward pass should compute this tensor's gradient. */
+    public requiresGrad = false,
+  ) {
+    if (elementCount(shape) !== data.length)
+      throw new RangeError(`Tensor: shape [${shape.join(', ')}] does not match ${data.length} elements`);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get kind(): FloatKind {
+    return this.data instanceof Float64Array ? 'f64' : 'f32';
+  }
+
+  /** The gradient buffer, zero-filled on first request so backward rules can accumulate into it. */
+  ensureGrad(): FloatArray {
+    if (this.grad === null) this.grad = allocFloat(this.kind, this.data.length);
+    return this.grad;
+  }
+
+  static zeros(shape: readonly number[], kind: FloatKind, requiresGrad = false): Tensor {
+    return new Tensor(shape, allocFloat(kind, elementCount(shape)), requiresGrad);
+  }
+}
+
+export function allocFloat(kind: FloatKind, n: number): FloatArray {
+  return kind === 'f64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/**
+ * What an op accepts as a weight: a trainable or converted Tensor, or a frozen WeightTensor in its
+ * stored dtype (often mmapped bf16), which is read in place and never gets a gradient.
+ */
+export type Weight = Tensor | WeightTensor;
+
+export function isTensor(w: Weight): w is Tensor {
+  return w instanceof Tensor;
+}
+
+export function weightShape(w: Weight): readonly number[] {
+  return w.shape;
+}
