@@ -10,7 +10,7 @@ import {
   isBytePiece,
   type SentencePieceVocab,
 } from './sentencepiece-vocab.js';
-import { TokenizerFormatError } from './tokenizer.js';
+import { TokenizerFormatError } from './tokenizer-errors.js';
 
 interface AddedTokenJson {
   id: number;

@@ -1,7 +1,7 @@
 // A SentencePiece-BPE vocabulary as llama2.c tok*.bin files and GGUF `tokenizer.ggml.model == 'llama'`
 // carry it: pieces, scores and token types by id. Both loaders validate into this one shape.
 
-import { TokenizerFormatError } from './tokenizer.js';
+import { TokenizerFormatError } from './tokenizer-errors.js';
 
 /** SentencePiece token types, numbered as sentencepiece_model.proto and GGUF's token_type do. */
 export const SentencePieceTokenType = {

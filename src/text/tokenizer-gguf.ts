@@ -2,7 +2,7 @@
 // model (SentencePiece BPE with byte fallback) is supported; the values are checked, not trusted.
 
 import { SentencePieceTokenType, isBytePiece, type SentencePieceVocab } from './sentencepiece-vocab.js';
-import { TokenizerFormatError } from './tokenizer.js';
+import { TokenizerFormatError } from './tokenizer-errors.js';
 import type { HuggingFaceTokenizer } from './tokenizer-hf.js';
 import { tokenizerFromSentencePieceVocab } from './tokenizer-sentencepiece.js';
 

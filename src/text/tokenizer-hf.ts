@@ -1,15 +1,13 @@
-// The Tokenizer implementation over @huggingface/tokenizers, and the loader for tokenizer.json
-// (with tokenizer_config.json beside it for the special tokens). Every vocabulary format ends here:
-// SentencePiece-BPE vocabularies are first converted to a Llama-2-form tokenizer.json.
+// The Tokenizer implementation over @huggingface/tokenizers. Every vocabulary format ends here:
+// tokenizer.json directly, SentencePiece-BPE vocabularies after conversion to the Llama-2 form.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { sentencePieceVocabFromTokenizerJson } from './sentencepiece-tokenizer-json.js';
 import type { SentencePieceVocab } from './sentencepiece-vocab.js';
-import { TokenizerFormatError, type DecodeOptions, type EncodeOptions, type Tokenizer } from './tokenizer.js';
+import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer.js';
+import { TokenizerFormatError } from './tokenizer-errors.js';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -27,6 +25,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
   readonly bosId: number;
   readonly eosId: number;
   readonly padId: number | null;
+  /** Ids of tokenizer.json's added tokens marked special: what decode's skipSpecial drops. */
+  private readonly specialIds: ReadonlySet<number>;
 
   /**
    * `json` is the tokenizer.json object `hf` was built from (see buildHfTokenizer), `vocab` the
@@ -56,6 +56,12 @@ export class HuggingFaceTokenizer implements Tokenizer {
     this.bosId = settings.bosId;
     this.eosId = settings.eosId;
     this.padId = settings.padId;
+    const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
+    this.specialIds = new Set(
+      added
+        .filter((t: unknown) => isRecord(t) && t.special === true)
+        .map((t: Record<string, unknown>) => Number(t.id)),
+    );
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
@@ -77,9 +83,9 @@ export class HuggingFaceTokenizer implements Tokenizer {
         );
       }
     }
+    const kept = opts.skipSpecial ? ids.filter((id) => !this.specialIds.has(id)) : ids;
     // tokenizers.js refuses an empty id list.
-    if (ids.length === 0) return '';
-    return this.hf.decode(ids, { skip_special_tokens: opts.skipSpecial ?? false });
+    return kept.length === 0 ? '' : this.hf.decode(kept);
   }
 
   tokenToPiece(id: number): string {
@@ -151,16 +157,38 @@ export class HuggingFaceTokenizer implements Tokenizer {
   }
 }
 
-/** Builds the @huggingface/tokenizers instance, turning its complaints into a TokenizerFormatError. */
+/** The pieces a tokenizer.json model stores: BPE/WordPiece `vocab` objects or Unigram `[piece, score]` lists. */
+function modelPieces(model: unknown): Set<string> {
+  const pieces = new Set<string>();
+  if (!isRecord(model)) return pieces;
+  if (isRecord(model.vocab)) for (const piece of Object.keys(model.vocab)) pieces.add(piece);
+  if (Array.isArray(model.vocab)) {
+    for (const entry of model.vocab)
+      if (Array.isArray(entry) && typeof entry[0] === 'string') pieces.add(entry[0]);
+  }
+  return pieces;
+}
+
+/**
+ * Builds the @huggingface/tokenizers instance, turning its complaints into a TokenizerFormatError.
+ * tokenizers.js cuts every added token out of the input text before encoding (so a literal "<s>"
+ * in text became BOS, and the text after it got a second dummy prefix). Encoding here treats text
+ * as text, as run.c and llama.cpp do, so only added tokens that the model's vocabulary lacks (and
+ * without which their ids could not be decoded) are given to it.
+ */
 export function buildHfTokenizer(
   json: Record<string, unknown>,
   config: Record<string, unknown>,
   source: string,
 ): HfTokenizer {
+  const inModel = modelPieces(json.model);
+  const addedTokens = (Array.isArray(json.added_tokens) ? json.added_tokens : []).filter(
+    (token: unknown) => isRecord(token) && typeof token.content === 'string' && !inModel.has(token.content),
+  );
   // tokenizers.js defaults clean_up_tokenization_spaces to true, which rewrites " ." to "." on decode.
   const hfConfig = { ...config, clean_up_tokenization_spaces: config.clean_up_tokenization_spaces ?? false };
   try {
-    return new HfTokenizer({ added_tokens: [], ...json }, hfConfig);
+    return new HfTokenizer({ ...json, added_tokens: addedTokens }, hfConfig);
   } catch (error) {
     throw new TokenizerFormatError(
       source,
@@ -168,108 +196,4 @@ export function buildHfTokenizer(
       `expected a tokenizer @huggingface/tokenizers accepts (${String(error)})`,
     );
   }
-}
-
-/** A special token in tokenizer_config.json: a string or an AddedToken object with `content`. */
-function configTokenContent(value: unknown): string | null {
-  if (typeof value === 'string') return value;
-  if (isRecord(value) && typeof value.content === 'string') return value.content;
-  return null;
-}
-
-function resolveSpecialId(
-  hf: HfTokenizer,
-  config: Record<string, unknown>,
-  field: string,
-  fallbacks: string[],
-  source: string,
-): number | null {
-  const named = configTokenContent(config[field]);
-  if (named !== null) {
-    const id = hf.token_to_id(named);
-    if (id === undefined) {
-      throw new TokenizerFormatError(
-        source,
-        `tokenizer_config.json ${field}`,
-        `expected a token in the vocabulary, got ${JSON.stringify(named)}`,
-      );
-    }
-    return id;
-  }
-  for (const candidate of fallbacks) {
-    const id = hf.token_to_id(candidate);
-    if (id !== undefined) return id;
-  }
-  return null;
-}
-
-function readJsonFile(path: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new TokenizerFormatError(path, '(file)', `expected readable JSON (${String(error)})`);
-  }
-  if (!isRecord(parsed)) throw new TokenizerFormatError(path, '(top level)', 'expected a JSON object');
-  return parsed;
-}
-
-/**
- * Loads a Hugging Face tokenizer.json (a path or the parsed object). Special tokens come from
- * `config`, else from a tokenizer_config.json beside the file, else from the usual names (<s>, </s>).
- */
-export function loadTokenizerJson(
-  pathOrJson: string | object,
-  config?: Record<string, unknown>,
-): HuggingFaceTokenizer {
-  let json: Record<string, unknown>;
-  let source: string;
-  let tokenizerConfig = config ?? {};
-  if (typeof pathOrJson === 'string') {
-    source = pathOrJson;
-    json = readJsonFile(pathOrJson);
-    const configPath = join(dirname(pathOrJson), 'tokenizer_config.json');
-    if (config === undefined && existsSync(configPath)) tokenizerConfig = readJsonFile(configPath);
-  } else {
-    source = 'tokenizer.json object';
-    if (!isRecord(pathOrJson)) throw new TokenizerFormatError(source, '(top level)', 'expected an object');
-    json = pathOrJson;
-  }
-  if (!isRecord(json.model)) throw new TokenizerFormatError(source, 'model', 'expected an object');
-  const hf = buildHfTokenizer(json, tokenizerConfig, source);
-  const bosId = resolveSpecialId(
-    hf,
-    tokenizerConfig,
-    'bos_token',
-    ['<s>', '<|begin_of_text|>', '<|endoftext|>'],
-    source,
-  );
-  const eosId = resolveSpecialId(
-    hf,
-    tokenizerConfig,
-    'eos_token',
-    ['</s>', '<|end_of_text|>', '<|endoftext|>'],
-    source,
-  );
-  const padId = resolveSpecialId(hf, tokenizerConfig, 'pad_token', [], source);
-  if (bosId === null)
-    throw new TokenizerFormatError(
-      source,
-      'bos_token',
-      'expected tokenizer_config.json bos_token or a <s> token',
-    );
-  if (eosId === null)
-    throw new TokenizerFormatError(
-      source,
-      'eos_token',
-      'expected tokenizer_config.json eos_token or a </s> token',
-    );
-  const settings: TokenizerSettings = {
-    bosId,
-    eosId,
-    padId,
-    addBosToken: tokenizerConfig.add_bos_token === undefined ? true : tokenizerConfig.add_bos_token === true,
-    addEosToken: tokenizerConfig.add_eos_token === true,
-  };
-  return new HuggingFaceTokenizer(json, hf, settings, source);
 }

@@ -9,7 +9,7 @@ import {
   isBytePiece,
   type SentencePieceVocab,
 } from './sentencepiece-vocab.js';
-import { TokenizerFormatError } from './tokenizer.js';
+import { TokenizerFormatError } from './tokenizer-errors.js';
 import type { HuggingFaceTokenizer } from './tokenizer-hf.js';
 import { tokenizerFromSentencePieceVocab } from './tokenizer-sentencepiece.js';
 

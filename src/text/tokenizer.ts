@@ -1,5 +1,6 @@
 // The one tokenizer interface the rest of shorten uses, whatever file the vocabulary came from
-// (tokenizer.json, llama2.c tok*.bin, GGUF metadata), and the error its loaders throw.
+// (tokenizer.json, llama2.c tok*.bin, GGUF metadata), and the loaders that make one: the public
+// entry point of the tokenizer layer.
 
 export interface EncodeOptions {
   /** Prepend the beginning-of-sequence id. Default false. */
@@ -29,14 +30,7 @@ export interface Tokenizer {
   toGgufMetadata(): Record<string, unknown>;
 }
 
-/** A tokenizer file or object that cannot be used; the message names the source, the field and the expectation. */
-export class TokenizerFormatError extends Error {
-  constructor(
-    readonly source: string,
-    readonly field: string,
-    readonly expectation: string,
-  ) {
-    super(`${source}: ${field}: ${expectation}`);
-    this.name = 'TokenizerFormatError';
-  }
-}
+export { TokenizerFormatError } from './tokenizer-errors.js';
+export { loadTokenizerJson } from './tokenizer-json.js';
+export { loadLlama2cTokenizer } from './tokenizer-llama2c.js';
+export { tokenizerFromGguf } from './tokenizer-gguf.js';

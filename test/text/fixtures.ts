@@ -38,5 +38,6 @@ export const EDGE_CASES = [
   'emoji 😀👍🏽 and flags 🇫🇷',
   'math ∑ ≈ ∞ ™',
   'Once upon a time',
+  'literal <s> and </s> and <unk> are text, not special tokens',
   '"Quotes," she said. It\'s — dashes – and … dots',
 ];

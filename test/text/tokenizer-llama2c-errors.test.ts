@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { TokenizerFormatError } from '../../src/text/tokenizer.js';
+import { TokenizerFormatError } from '../../src/text/tokenizer-errors.js';
 import { loadLlama2cTokenizer, parseLlama2cTokenizer } from '../../src/text/tokenizer-llama2c.js';
 import { TOK512_BIN } from './fixtures.js';
 import { llama2cSpecialAndBytePieces, llama2cTokenizerBytes } from './llama2c-tokenizer-file.js';

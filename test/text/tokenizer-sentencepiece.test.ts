@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadTokenizerJson } from '../../src/text/tokenizer-hf.js';
+import { loadTokenizerJson } from '../../src/text/tokenizer-json.js';
 import { tokenizerFromGguf } from '../../src/text/tokenizer-gguf.js';
 import { loadLlama2cTokenizer } from '../../src/text/tokenizer-llama2c.js';
 import { EDGE_CASES, STORIES260K_GGUF, TOK512_BIN, tinyStories, wikiLines } from './fixtures.js';
