@@ -1,24 +1,46 @@
-// Fused causal grouped-query attention with an optional key padding mask. The forward keeps only
-// the per-query logsumexp; the backward recomputes probabilities from it, in two passes so each
-// pass writes disjoint rows: one over queries (dq), one over keys (dk, dv).
+// Fused causal grouped-query attention with an optional key padding mask, tiled over blocks of
+// queries so the score and value products go through the GEMM kernels. The forward keeps only the
+// per-query logsumexp; the backward recomputes probabilities from it (never holding T×T per head).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "kernels.h"
 #include "ops.h"
 #include "thread_pool.h"
 
 namespace shorten {
 namespace {
 
-inline float dot(const float* a, const float* b, int64_t n) {
-  float s = 0;
-  for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
-  return s;
+constexpr int64_t kQueryBlock = 64;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// C (m×n) = alpha·op(A)·op(B) + beta·C, f32; called inside a pool job it runs on this thread.
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  GemmF32Args p{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+  gemmF32(p);
 }
 
 inline bool keyVisible(const uint8_t* keyPadding, int64_t b, int64_t T, int64_t j) {
   return keyPadding == nullptr || keyPadding[b * T + j] == 0;
+}
+
+// Scores of queries [t0, t0+rows) of head h against keys [0, nk): s (rows×nk) = scale·Q·Kᵀ,
+// with future and padding keys set to -inf.
+void maskedScores(float* s, const float* q, const float* k, const uint8_t* keyPadding, int64_t b, int64_t h,
+                  int64_t kh, int64_t t0, int64_t rows, int64_t nk, int64_t T, int64_t Hq, int64_t Hkv, int64_t D,
+                  float scale) {
+  gemm(false, true, rows, nk, D, scale, q + ((b * T + t0) * Hq + h) * D, Hq * D, k + (b * T * Hkv + kh) * D, Hkv * D,
+       0.0f, s, nk);
+  for (int64_t i = 0; i < rows; i++) {
+    float* row = s + i * nk;
+    for (int64_t j = t0 + i + 1; j < nk; j++) row[j] = kNegInf;
+    if (keyPadding)
+      for (int64_t j = 0; j < nk; j++)
+        if (!keyVisible(keyPadding, b, T, j)) row[j] = kNegInf;
+  }
 }
 
 }  // namespace
@@ -27,37 +49,35 @@ void attentionForward(float* out, float* lse, const float* q, const float* k, co
                       const uint8_t* keyPadding, int64_t B, int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   const int64_t group = Hq / Hkv;
-  parallelFor(B * Hq * T, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> p(T);
-    for (int64_t r = begin; r < end; r++) {
-      const int64_t b = r / (Hq * T), h = (r / T) % Hq, t = r % T, kh = h / group;
-      const float* qt = q + ((b * T + t) * Hq + h) * D;
-      float* ot = out + ((b * T + t) * Hq + h) * D;
-      float mx = -std::numeric_limits<float>::infinity();
-      for (int64_t j = 0; j <= t; j++) {
-        if (!keyVisible(keyPadding, b, T, j)) continue;
-        p[j] = scale * dot(qt, k + ((b * T + j) * Hkv + kh) * D, D);
-        mx = p[j] > mx ? p[j] : mx;
+  const int64_t blocks = (T + kQueryBlock - 1) / kQueryBlock;
+  parallelFor(B * Hq * blocks, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> s;
+    for (int64_t task = begin; task < end; task++) {
+      const int64_t b = task / (Hq * blocks), h = (task / blocks) % Hq, kh = h / group;
+      const int64_t t0 = (task % blocks) * kQueryBlock, rows = std::min(kQueryBlock, T - t0), nk = t0 + rows;
+      s.resize(rows * nk);
+      maskedScores(s.data(), q, k, keyPadding, b, h, kh, t0, rows, nk, T, Hq, Hkv, D, scale);
+      for (int64_t i = 0; i < rows; i++) {
+        float* row = s.data() + i * nk;
+        float mx = kNegInf;
+        for (int64_t j = 0; j < nk; j++) mx = row[j] > mx ? row[j] : mx;
+        float* l = lse + (b * Hq + h) * T + t0 + i;
+        if (mx == kNegInf) {  // sees no key: zero output
+          std::fill(row, row + nk, 0.0f);
+          *l = kNegInf;
+          continue;
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < nk; j++) {
+          row[j] = std::exp(row[j] - mx);
+          sum += row[j];
+        }
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int64_t j = 0; j < nk; j++) row[j] *= inv;
+        *l = static_cast<float>(mx + std::log(sum));
       }
-      for (int64_t d = 0; d < D; d++) ot[d] = 0;
-      if (mx == -std::numeric_limits<float>::infinity()) {
-        lse[(b * Hq + h) * T + t] = mx;
-        continue;
-      }
-      double sum = 0;
-      for (int64_t j = 0; j <= t; j++) {
-        if (!keyVisible(keyPadding, b, T, j)) continue;
-        p[j] = std::exp(p[j] - mx);
-        sum += p[j];
-      }
-      const float inv = static_cast<float>(1.0 / sum);
-      for (int64_t j = 0; j <= t; j++) {
-        if (!keyVisible(keyPadding, b, T, j)) continue;
-        const float w = p[j] * inv;
-        const float* vj = v + ((b * T + j) * Hkv + kh) * D;
-        for (int64_t d = 0; d < D; d++) ot[d] += w * vj[d];
-      }
-      lse[(b * Hq + h) * T + t] = static_cast<float>(mx + std::log(sum));
+      gemm(false, false, rows, D, nk, 1.0f, s.data(), nk, v + (b * T * Hkv + kh) * D, Hkv * D, 0.0f,
+           out + ((b * T + t0) * Hq + h) * D, Hq * D);
     }
   });
 }
@@ -67,67 +87,46 @@ void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const
                        int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   const int64_t group = Hq / Hkv;
-  // delta (B,Hq,T) = dout·out per query: the softmax backward's row term, used by both passes.
-  std::vector<float> delta(B * Hq * T);
-  parallelFor(B * Hq * T, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; r++) {
-      const int64_t b = r / (Hq * T), h = (r / T) % Hq, t = r % T;
-      const int64_t at = ((b * T + t) * Hq + h) * D;
-      delta[r] = dot(dout + at, out + at, D);
+  // One task per (batch, kv head): it owns that kv head's dk/dv rows, so no two tasks write the
+  // same element, and every query head of its group accumulates into them in turn.
+  parallelFor(B * Hkv, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> p, dp;
+    for (int64_t task = begin; task < end; task++) {
+      const int64_t b = task / Hkv, kh = task % Hkv;
+      const float* kb = k + (b * T * Hkv + kh) * D;
+      const float* vb = v + (b * T * Hkv + kh) * D;
+      for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
+        for (int64_t t0 = 0; t0 < T; t0 += kQueryBlock) {
+          const int64_t rows = std::min(kQueryBlock, T - t0), nk = t0 + rows;
+          const int64_t at = ((b * T + t0) * Hq + h) * D;
+          p.resize(rows * nk);
+          dp.resize(rows * nk);
+          maskedScores(p.data(), q, k, keyPadding, b, h, kh, t0, rows, nk, T, Hq, Hkv, D, scale);
+          gemm(false, true, rows, nk, D, 1.0f, dout + at, Hq * D, vb, Hkv * D, 0.0f, dp.data(), nk);
+          for (int64_t i = 0; i < rows; i++) {
+            float* pr = p.data() + i * nk;
+            float* dsr = dp.data() + i * nk;
+            const float l = lse[(b * Hq + h) * T + t0 + i];
+            const float* o = out + at + i * Hq * D;
+            const float* g = dout + at + i * Hq * D;
+            float delta = 0;  // dout·out = Σ_j p_j dp_j, the softmax backward's row term
+            for (int64_t d = 0; d < D; d++) delta += g[d] * o[d];
+            for (int64_t j = 0; j < nk; j++) {
+              pr[j] = l == kNegInf ? 0.0f : std::exp(pr[j] - l);
+              dsr[j] = pr[j] * (dsr[j] - delta) * scale;
+            }
+          }
+          if (dq) gemm(false, false, rows, D, nk, 1.0f, dp.data(), nk, kb, Hkv * D, 1.0f, dq + at, Hq * D);
+          if (dk)
+            gemm(true, false, nk, D, rows, 1.0f, dp.data(), nk, q + at, Hq * D, 1.0f, dk + (b * T * Hkv + kh) * D,
+                 Hkv * D);
+          if (dv)
+            gemm(true, false, nk, D, rows, 1.0f, p.data(), nk, dout + at, Hq * D, 1.0f, dv + (b * T * Hkv + kh) * D,
+                 Hkv * D);
+        }
+      }
     }
   });
-  if (dq) {
-    parallelFor(B * Hq * T, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; r++) {
-        const float l = lse[r];
-        if (l == -std::numeric_limits<float>::infinity()) continue;
-        const int64_t b = r / (Hq * T), h = (r / T) % Hq, t = r % T, kh = h / group;
-        const int64_t at = ((b * T + t) * Hq + h) * D;
-        const float* qt = q + at;
-        const float* dot_ = dout + at;
-        float* dqt = dq + at;
-        for (int64_t j = 0; j <= t; j++) {
-          if (!keyVisible(keyPadding, b, T, j)) continue;
-          const float* kj = k + ((b * T + j) * Hkv + kh) * D;
-          const float* vj = v + ((b * T + j) * Hkv + kh) * D;
-          const float p = std::exp(scale * dot(qt, kj, D) - l);
-          const float ds = p * (dot(dot_, vj, D) - delta[r]) * scale;
-          for (int64_t d = 0; d < D; d++) dqt[d] += ds * kj[d];
-        }
-      }
-    });
-  }
-  if (dk || dv) {
-    parallelFor(B * Hkv * T, 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> dkj(D), dvj(D);
-      for (int64_t r = begin; r < end; r++) {
-        const int64_t b = r / (Hkv * T), kh = (r / T) % Hkv, j = r % T;
-        if (!keyVisible(keyPadding, b, T, j)) continue;
-        const int64_t at = ((b * T + j) * Hkv + kh) * D;
-        const float* kj = k + at;
-        const float* vj = v + at;
-        for (int64_t d = 0; d < D; d++) dkj[d] = dvj[d] = 0;
-        for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
-          for (int64_t t = j; t < T; t++) {
-            const int64_t row = (b * Hq + h) * T + t;
-            const float l = lse[row];
-            if (l == -std::numeric_limits<float>::infinity()) continue;
-            const int64_t qat = ((b * T + t) * Hq + h) * D;
-            const float* qt = q + qat;
-            const float* dot_ = dout + qat;
-            const float p = std::exp(scale * dot(qt, kj, D) - l);
-            for (int64_t d = 0; d < D; d++) dvj[d] += p * dot_[d];
-            const float ds = p * (dot(dot_, vj, D) - delta[row]) * scale;
-            for (int64_t d = 0; d < D; d++) dkj[d] += ds * qt[d];
-          }
-        }
-        if (dk)
-          for (int64_t d = 0; d < D; d++) dk[at + d] += dkj[d];
-        if (dv)
-          for (int64_t d = 0; d < D; d++) dv[at + d] += dvj[d];
-      }
-    });
-  }
 }
 
 }  // namespace shorten

@@ -221,12 +221,23 @@ test('tiny LLaMA: hooks see every block; no-grad runs record nothing; padding do
   assert.ok(maxRelative(padded, alone.logits.data) < 1e-5);
 });
 
-test('tiny LLaMA: bf16 weights on the f32 path stay close to the f64 path', () => {
+test('tiny LLaMA: bf16 weights on the f32 path stay close to the f64 path, gradients included', () => {
   const weights = randomWeights(tinyConfig(), 8);
   for (const [name, w] of weights.tensors)
     weights.tensors.set(name, { dtype: 'bf16', shape: w.shape, data: f32ToBf16(w.data as Float32Array) });
-  const f32 = llamaForward(buildModel(weights), ids, { batch: B, seqLen: T, targets });
-  const f64 = llamaForward(buildModel(weights, { kind: 'f64' }), ids, { batch: B, seqLen: T, targets });
+  // A trainable first-block weight makes the gradient flow back through every frozen bf16 matrix (dX = dY·W).
+  const trainable = ['model.layers.0.self_attn.q_proj.weight'];
+  const runs = (['f32', 'f64'] as const).map((kind) => {
+    const model = buildModel(weights, { kind, trainable });
+    const tape = new Tape();
+    const r = llamaForward(model, ids, { batch: B, seqLen: T, targets, tape });
+    tape.backward(r.loss as Tensor);
+    return {
+      logits: r.logits.data,
+      grad: trainableParameters(model).get(trainable[0])?.grad ?? new Float32Array(0),
+    };
+  });
   // Loose: with AVX512-BF16 the GEMM rounds activations to bf16, as PyTorch does.
-  assert.ok(maxRelative(f32.logits.data, f64.logits.data) < 3e-2);
+  assert.ok(maxRelative(runs[0].logits, runs[1].logits) < 3e-2);
+  assert.ok(maxRelative(runs[0].grad, runs[1].grad) < 5e-2);
 });
