@@ -1,7 +1,7 @@
 // The tensor layer's public surface: values, the tape, and the ops.
 export { Tensor, allocFloat, isTensor } from './tensor.js';
 export type { FloatArray, FloatKind, Weight } from './tensor.js';
-export { Tape, noGrad, isRecording } from './tape.js';
+export { Tape, noGrad, isRecording, recordingTape } from './tape.js';
 export { weightValues } from './weight-values.js';
 export { add } from './ops/add.js';
 export { attention } from './ops/attention.js';
@@ -12,4 +12,5 @@ export { embedding } from './ops/embedding.js';
 export { linear } from './ops/linear.js';
 export { rmsnorm } from './ops/rmsnorm.js';
 export { rope } from './ops/rope.js';
+export { scale } from './ops/scale.js';
 export { siluGate } from './ops/silu-gate.js';

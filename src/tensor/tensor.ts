@@ -35,6 +35,11 @@ export class Tensor {
     return this.grad;
   }
 
+  /** Resets an accumulated gradient (between optimizer steps) without reallocating it. */
+  zeroGrad(): void {
+    this.grad?.fill(0);
+  }
+
   static zeros(shape: readonly number[], kind: FloatKind, requiresGrad = false): Tensor {
     return new Tensor(shape, allocFloat(kind, elementCount(shape)), requiresGrad);
   }

@@ -8,6 +8,7 @@ import { embedding } from '../../src/tensor/ops/embedding.js';
 import { linear } from '../../src/tensor/ops/linear.js';
 import { rmsnorm } from '../../src/tensor/ops/rmsnorm.js';
 import { rope } from '../../src/tensor/ops/rope.js';
+import { scale } from '../../src/tensor/ops/scale.js';
 import { siluGate } from '../../src/tensor/ops/silu-gate.js';
 import { Tape } from '../../src/tensor/tape.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -42,11 +43,11 @@ test('rope: gradient of the half-split rotation at varied positions', () => {
   checkGradients(() => rope(x, positions, 6, 10000), [x], rand);
 });
 
-test('siluGate and add: gradients of both inputs', () => {
+test('siluGate, add and scale: gradients of both inputs', () => {
   const rand = mulberry32(15);
   const g = randomTensor([3, 7], rand, true, 3);
   const u = randomTensor([3, 7], rand);
-  checkGradients(() => add(siluGate(g, u), g), [g, u], rand);
+  checkGradients(() => add(siluGate(g, u), scale(g, -0.7)), [g, u], rand);
 });
 
 test('attention: GQA (4 heads, 2 kv heads) with a padding mask, q/k/v gradients', () => {
