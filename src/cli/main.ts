@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { setThreadCount } from '../native/index.js';
 import { registerBench } from './bench.js';
+import { registerModelCommands } from './model-commands.js';
+import { UsageError } from './options.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -29,6 +31,7 @@ export function buildProgram(): Command {
       }
     });
   program.exitOverride();
+  registerModelCommands(program);
   registerBench(program);
   return program;
 }
@@ -42,6 +45,11 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
         return;
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`shorten: ${err.message}\n`);
       process.exitCode = 2;
       return;
     }
