@@ -120,9 +120,8 @@ test('native crossEntropy forward/backward equals the f64 reference', () => {
   assertClose(dz32, dz64, 'dlogits');
 });
 
-test('native attention forward/backward (GQA, padding, fully masked rows) equals the f64 reference', () => {
-  const rand = mulberry32(25);
-  const [B, T, Hq, Hkv, D] = [3, 13, 6, 2, 9];
+function checkAttention(B: number, T: number, Hq: number, Hkv: number, D: number, seed: number): void {
+  const rand = mulberry32(seed);
   const q = random64(B * T * Hq * D, rand),
     k = random64(B * T * Hkv * D, rand),
     v = random64(B * T * Hkv * D, rand);
@@ -167,6 +166,14 @@ test('native attention forward/backward (GQA, padding, fully masked rows) equals
     assertClose(dk32, dk64, 'dk');
     assertClose(dv32, dv64, 'dv');
   }
+}
+
+test('native attention forward/backward (GQA, padding, fully masked rows) equals the f64 reference', () => {
+  checkAttention(3, 13, 6, 2, 9, 25);
+});
+
+test('native attention spanning several query blocks equals the f64 reference', () => {
+  checkAttention(2, 131, 4, 2, 5, 26);
 });
 
 test('native ops reject wrong argument types and short arrays, naming function and argument', () => {
