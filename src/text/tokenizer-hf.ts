@@ -4,6 +4,7 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { sentencePieceVocabFromTokenizerJson } from './sentencepiece-tokenizer-json.js';
 import type { SentencePieceVocab } from './sentencepiece-vocab.js';
+import { MergeBoundarySplitter } from './tokenizer-merge-boundaries.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer.js';
 import { TokenizerFormatError } from './tokenizer-errors.js';
 
@@ -27,6 +28,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
   readonly padId: number | null;
   /** Ids of tokenizer.json's added tokens marked special: what decode's skipSpecial drops. */
   private readonly specialIds: ReadonlySet<number>;
+  /** Set when encoding may bypass tokenizers.js's own pipeline (see tokenizer-merge-boundaries.ts). */
+  private readonly splitter: MergeBoundarySplitter | null;
 
   /**
    * `json` is the tokenizer.json object `hf` was built from (see buildHfTokenizer), `vocab` the
@@ -36,6 +39,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
   constructor(
     private readonly json: Record<string, unknown>,
     private readonly hf: HfTokenizer,
+    config: Record<string, unknown>,
     private readonly settings: TokenizerSettings,
     private readonly source: string,
     private readonly vocab: SentencePieceVocab | null = null,
@@ -62,17 +66,29 @@ export class HuggingFaceTokenizer implements Tokenizer {
         .filter((t: unknown) => isRecord(t) && t.special === true)
         .map((t: Record<string, unknown>) => Number(t.id)),
     );
+    this.splitter = mergeBoundarySplitterFor(json, config, hf);
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    const ids: (number | undefined)[] =
-      text.length === 0 ? [] : this.hf.encode(text, { add_special_tokens: false }).ids;
+    const ids = text.length === 0 ? [] : this.encodeText(text);
     if (!ids.every((id): id is number => id !== undefined)) {
       throw new Error(
         `${this.source}: encode: text has a character with no token and the vocabulary has no unknown token`,
       );
     }
     return [...(opts.bos ? [this.bosId] : []), ...ids, ...(opts.eos ? [this.eosId] : [])];
+  }
+
+  private encodeText(text: string): (number | undefined)[] {
+    const model = this.hf.model;
+    if (this.splitter === null || model === null)
+      return this.hf.encode(text, { add_special_tokens: false }).ids;
+    // What tokenizers.js's encode does when there are no added tokens and no pre-tokenizer, with the
+    // normalized text cut into words first.
+    const normalized = this.hf.normalizer === null ? text : this.hf.normalizer(text);
+    return model(this.splitter.split(normalized)).map(
+      (token: string) => model.tokens_to_ids.get(token) ?? model.unk_token_id,
+    );
   }
 
   decode(ids: number[], opts: DecodeOptions = {}): string {
@@ -129,15 +145,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
         "expected a BPE model with byte_fallback (the Llama SentencePiece form) to write tokenizer.ggml.model 'llama'",
       );
     }
-    const merges: [string, string][] = [];
-    for (const merge of Array.isArray(model.merges) ? model.merges : []) {
-      if (typeof merge === 'string') {
-        const [left, right] = merge.split(' ', 2);
-        merges.push([left, right ?? '']);
-      } else if (Array.isArray(merge) && typeof merge[0] === 'string' && typeof merge[1] === 'string') {
-        merges.push([merge[0], merge[1]]);
-      }
-    }
+    const merges = modelMerges(model);
     const added = Array.isArray(this.json.added_tokens) ? this.json.added_tokens : [];
     const addedTokens = added.filter(isRecord).map((t) => ({
       id: Number(t.id),
@@ -155,6 +163,43 @@ export class HuggingFaceTokenizer implements Tokenizer {
       this.source,
     );
   }
+}
+
+/** BPE merges of a tokenizer.json model, in either of the two forms tokenizer.json uses. */
+function modelMerges(model: Record<string, unknown>): [string, string][] {
+  const merges: [string, string][] = [];
+  for (const merge of Array.isArray(model.merges) ? model.merges : []) {
+    if (typeof merge === 'string') {
+      const [left, right] = merge.split(' ', 2);
+      merges.push([left, right ?? '']);
+    } else if (Array.isArray(merge) && typeof merge[0] === 'string' && typeof merge[1] === 'string') {
+      merges.push([merge[0], merge[1]]);
+    }
+  }
+  return merges;
+}
+
+/**
+ * A splitter when encoding can cut the text into words without changing the result: a BPE model
+ * with no word suffixes, no pre-tokenizer, no added tokens to cut out, no config that edits text.
+ */
+function mergeBoundarySplitterFor(
+  json: Record<string, unknown>,
+  config: Record<string, unknown>,
+  hf: HfTokenizer,
+): MergeBoundarySplitter | null {
+  const model = json.model;
+  const plain =
+    isRecord(model) &&
+    model.type === 'BPE' &&
+    model.ignore_merges !== true &&
+    (model.end_of_word_suffix ?? null) === null &&
+    (model.continuing_subword_suffix ?? null) === null &&
+    (json.pre_tokenizer ?? null) === null &&
+    hf.get_added_tokens_decoder().size === 0 &&
+    config.remove_space !== true &&
+    config.do_lowercase_and_remove_accent !== true;
+  return plain ? new MergeBoundarySplitter(modelMerges(model)) : null;
 }
 
 /** The pieces a tokenizer.json model stores: BPE/WordPiece `vocab` objects or Unigram `[piece, score]` lists. */

@@ -108,5 +108,5 @@ export function loadTokenizerJson(
     addBosToken: tokenizerConfig.add_bos_token === undefined ? true : tokenizerConfig.add_bos_token === true,
     addEosToken: tokenizerConfig.add_eos_token === true,
   };
-  return new HuggingFaceTokenizer(json, hf, settings, source);
+  return new HuggingFaceTokenizer(json, hf, tokenizerConfig, settings, source);
 }

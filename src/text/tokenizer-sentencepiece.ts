@@ -19,5 +19,5 @@ export function tokenizerFromSentencePieceVocab(
   };
   const hf = buildHfTokenizer(json, config, source);
   const settings = { bosId: vocab.bosId, eosId: vocab.eosId, padId: vocab.padId, ...flags };
-  return new HuggingFaceTokenizer(json, hf, settings, source, vocab);
+  return new HuggingFaceTokenizer(json, hf, config, settings, source, vocab);
 }

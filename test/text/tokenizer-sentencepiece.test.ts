@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { loadTokenizerJson } from '../../src/text/tokenizer-json.js';
 import { tokenizerFromGguf } from '../../src/text/tokenizer-gguf.js';
 import { loadLlama2cTokenizer } from '../../src/text/tokenizer-llama2c.js';
@@ -39,6 +40,16 @@ describe('SentencePiece-BPE tokenizers (tok512)', () => {
       const expected = referenceEncode(reference, text);
       assert.deepEqual(fromBin.encode(text), expected, `tok512.bin on ${JSON.stringify(text.slice(0, 80))}`);
       assert.deepEqual(fromGguf.encode(text), expected, `GGUF on ${JSON.stringify(text.slice(0, 80))}`);
+    }
+  });
+
+  it('encodes as @huggingface/tokenizers does with the same tokenizer.json, on short and very long text', () => {
+    const library = new HfTokenizer(fromBin.toTokenizerJson(), { clean_up_tokenization_spaces: false });
+    // tokenizers.js cuts added tokens such as "<s>" out of the text; shorten's encode does not.
+    const plain = texts.filter((text) => !/<\/?s>|<unk>/.test(text));
+    for (const text of [...plain, wikiLines(300).join('\n')]) {
+      const expected = text.length === 0 ? [] : library.encode(text, { add_special_tokens: false }).ids;
+      assert.deepEqual(fromBin.encode(text), expected, JSON.stringify(text.slice(0, 80)));
     }
   });
 
