@@ -3,7 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { setThreadCount } from '../native/index.js';
 import { registerBench } from './bench.js';
+import { registerHealCommands } from './heal-commands.js';
+import { registerMeasureCommands } from './measure-commands.js';
 import { registerModelCommands } from './model-commands.js';
+import { registerPruneCommands } from './prune-commands.js';
 import { UsageError } from './options.js';
 
 function packageVersion(): string {
@@ -31,8 +34,16 @@ export function buildProgram(): Command {
       }
     });
   program.exitOverride();
-  registerModelCommands(program);
-  registerBench(program);
+  // Command groups shared by several registrars: each adds its own subcommands.
+  const evalCmd = program.command('eval').description('Measure a model: perplexity, zero-shot accuracy');
+  const benchCmd = program
+    .command('bench')
+    .description('Benchmarks: speed against the machine and against references, as ratios from one run');
+  registerModelCommands(program, evalCmd);
+  registerPruneCommands(program, benchCmd);
+  registerHealCommands(program, benchCmd);
+  registerMeasureCommands(program, evalCmd, benchCmd);
+  registerBench(benchCmd);
   return program;
 }
 

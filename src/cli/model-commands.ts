@@ -11,7 +11,7 @@ import { inferenceOf, openModel } from '../pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../pipeline/save-model.js';
 import { intOption, numberOption, UsageError } from './options.js';
 
-export function registerModelCommands(program: Command): void {
+export function registerModelCommands(program: Command, evalCmd: Command): void {
   program
     .command('info')
     .description("Print a checkpoint's architecture, parameter count, dtypes and blocks")
@@ -83,7 +83,6 @@ export function registerModelCommands(program: Command): void {
       );
     });
 
-  const evalCmd = program.command('eval').description('Measure a model: perplexity, zero-shot accuracy');
   evalCmd
     .command('ppl')
     .description("Perplexity on a text file, in non-overlapping segments (the paper's protocol)")
