@@ -47,6 +47,7 @@
         "native/src/ops_rope.cc",
         "native/src/ops_attention.cc",
         "native/src/ops_silu_gate.cc",
+        "native/src/ops_cached_attention.cc",
         "native/src/ops_cross_entropy.cc",
         "native/src/cpu_features.cc",
         "native/src/thread_pool.cc",

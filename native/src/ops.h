@@ -43,4 +43,11 @@ void crossEntropyForward(float* losses, float* lse, const float* logits, const i
 void crossEntropyBackward(float* dlogits, const float* dlosses, const float* logits, const float* lse,
                           const int32_t* targets, int64_t N, int64_t V);
 
+// Inference attention of S new queries per row against a KV cache (no backward). q/out (B,S,Hq,D);
+// keys/values (B,Hkv,capacity,D) already hold positions [0, start + S). padding (B) may be null:
+// row b's first padding[b] positions are never attended. Scale 1/sqrt(D).
+void cachedAttentionForward(float* out, const float* q, const float* keys, const float* values,
+                            const int32_t* padding, int64_t B, int64_t S, int64_t Hq, int64_t Hkv, int64_t D,
+                            int64_t capacity, int64_t start);
+
 }  // namespace shorten

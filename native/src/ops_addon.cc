@@ -260,9 +260,31 @@ Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
   });
 }
 
+// cachedAttentionForward(out, q, keys, values, padding, B, S, Hq, Hkv, D, capacity, start)
+Napi::Value CachedAttentionForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "cachedAttentionForward");
+    int64_t B = a.count(5, "B"), S = a.count(6, "S"), Hq = a.count(7, "Hq"), Hkv = a.count(8, "Hkv"),
+            D = a.count(9, "D"), cap = a.count(10, "capacity"), start = a.count(11, "start");
+    if (Hkv == 0 || Hq % Hkv != 0) a.fail(8, "Hkv", "must divide Hq");
+    if (start + S > cap) a.fail(11, "start", "plus S exceeds the capacity");
+    double qn = static_cast<double>(B) * S * Hq * D, kn = static_cast<double>(B) * Hkv * cap * D;
+    float* out = a.f32(0, "out", qn);
+    const float* q = a.f32(1, "q", qn);
+    const float* keys = a.f32(2, "keys", kn);
+    const float* values = a.f32(3, "values", kn);
+    const int32_t* padding = a.array<int32_t>(4, "padding", napi_int32_array, "Int32Array", static_cast<double>(B), true);
+    if (padding)
+      for (int64_t b = 0; b < B; ++b)
+        if (padding[b] < 0 || padding[b] > start + S) a.fail(4, "padding", "entries must lie in [0, start + S]");
+    cachedAttentionForward(out, q, keys, values, padding, B, S, Hq, Hkv, D, cap, start);
+  });
+}
+
 }  // namespace
 
 Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("cachedAttentionForward", Napi::Function::New(env, CachedAttentionForward));
   exports.Set("rmsnormForward", Napi::Function::New(env, RmsnormForward));
   exports.Set("rmsnormBackward", Napi::Function::New(env, RmsnormBackward));
   exports.Set("ropeForward", Napi::Function::New(env, RopeForward));

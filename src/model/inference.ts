@@ -4,6 +4,12 @@
 import type { LlamaConfig } from './config.js';
 import { KVCache } from './kv-cache.js';
 import { matmulWeight } from './matmul.js';
+import {
+  cachedAttentionForwardF32,
+  rmsnormForwardF32,
+  ropeForwardF32,
+  siluGateForwardF32,
+} from '../native/ops.js';
 import { layerPrefix, requireTensor } from './weights.js';
 import type { ModelWeights, WeightTensor } from './weights.js';
 
@@ -62,7 +68,6 @@ export class LlamaInference {
   private readonly finalNorm: Float32Array;
   private readonly lmHead: WeightTensor;
   private readonly blocks: BlockWeights[] = [];
-  private readonly invFreq: Float64Array;
 
   constructor(
     readonly weights: ModelWeights,
@@ -98,9 +103,6 @@ export class LlamaInference {
         down: mlp ? get('mlp.down_proj.weight') : null,
       });
     }
-    const half = c.headDim / 2;
-    this.invFreq = new Float64Array(half);
-    for (let j = 0; j < half; j++) this.invFreq[j] = Math.pow(c.ropeTheta, (-2 * j) / c.headDim);
   }
 
   newCache(batch: number, capacity: number): KVCache {
@@ -147,20 +149,30 @@ export class LlamaInference {
         if (w.qBias) addBias(q, w.qBias, n);
         if (w.kBias) addBias(k, w.kBias, n);
         if (w.vBias) addBias(v, w.vBias, n);
-        this.rope(q, positions, c.numHeads);
-        this.rope(k, positions, c.numKvHeads);
+        ropeForwardF32(q, q, positions, n, c.numHeads, c.headDim, c.ropeTheta);
+        ropeForwardF32(k, k, positions, n, c.numKvHeads, c.headDim, c.ropeTheta);
         this.storeKV(cache, l, k, v, batch, steps);
-        this.attend(cache, l, q, attnOut, batch, steps, opts.padding);
+        cachedAttentionForwardF32(
+          attnOut,
+          q,
+          cache.keys[l],
+          cache.values[l],
+          opts.padding ?? null,
+          batch,
+          steps,
+          c.numHeads,
+          c.numKvHeads,
+          c.headDim,
+          cache.capacity,
+          cache.length,
+        );
         matmulWeight(attnOut, n, w.o, x, 1);
       }
       if (w.postNorm && w.gate && w.up && w.down) {
         rmsnorm(x, w.postNorm, xn, n, d, c.rmsNormEps);
         matmulWeight(xn, n, w.gate, gate);
         matmulWeight(xn, n, w.up, up);
-        for (let i = 0; i < gate.length; i++) {
-          const g = gate[i];
-          gate[i] = (g / (1 + Math.exp(-g))) * up[i];
-        }
+        siluGateForwardF32(gate, gate, up, gate.length);
         matmulWeight(gate, n, w.down, x, 1);
       }
     }
@@ -193,28 +205,6 @@ export class LlamaInference {
     }
   }
 
-  /** Rotates each head's (j, j + headDim/2) pairs by position × inverse frequency (HF layout). */
-  private rope(t: Float32Array, positions: Int32Array, heads: number): void {
-    const hd = this.config.headDim;
-    const half = hd / 2;
-    const width = heads * hd;
-    for (let i = 0; i < positions.length; i++) {
-      const pos = positions[i];
-      for (let j = 0; j < half; j++) {
-        const angle = pos * this.invFreq[j];
-        const cos = Math.cos(angle);
-        const sin = Math.sin(angle);
-        for (let h = 0; h < heads; h++) {
-          const o = i * width + h * hd + j;
-          const a = t[o];
-          const b = t[o + half];
-          t[o] = a * cos - b * sin;
-          t[o + half] = b * cos + a * sin;
-        }
-      }
-    }
-  }
-
   private storeKV(
     cache: KVCache,
     l: number,
@@ -239,62 +229,9 @@ export class LlamaInference {
       }
     }
   }
-
-  private attend(
-    cache: KVCache,
-    l: number,
-    q: Float32Array,
-    out: Float32Array,
-    batch: number,
-    steps: number,
-    padding: Int32Array | undefined,
-  ): void {
-    const c = this.config;
-    const hd = c.headDim;
-    const group = c.numHeads / c.numKvHeads;
-    const scale = 1 / Math.sqrt(hd);
-    const keys = cache.keys[l];
-    const values = cache.values[l];
-    const scores = new Float32Array(cache.length + steps);
-    const qDim = c.numHeads * hd;
-    for (let b = 0; b < batch; b++) {
-      const pad = padding ? padding[b] : 0;
-      for (let t = 0; t < steps; t++) {
-        const pos = cache.length + t;
-        // A padding query attends only to itself, so its (unused) output stays finite.
-        const first = pos < pad ? pos : pad;
-        const row = (b * steps + t) * qDim;
-        for (let h = 0; h < c.numHeads; h++) {
-          const kvh = Math.floor(h / group);
-          const qo = row + h * hd;
-          let max = -Infinity;
-          for (let p = first; p <= pos; p++) {
-            const ko = cache.offset(b, kvh, p);
-            let s = 0;
-            for (let j = 0; j < hd; j++) s += q[qo + j] * keys[ko + j];
-            s *= scale;
-            scores[p] = s;
-            if (s > max) max = s;
-          }
-          let sum = 0;
-          for (let p = first; p <= pos; p++) {
-            const e = Math.exp(scores[p] - max);
-            scores[p] = e;
-            sum += e;
-          }
-          const inv = 1 / sum;
-          out.fill(0, qo, qo + hd);
-          for (let p = first; p <= pos; p++) {
-            const vo = cache.offset(b, kvh, p);
-            const wgt = scores[p] * inv;
-            for (let j = 0; j < hd; j++) out[qo + j] += wgt * values[vo + j];
-          }
-        }
-      }
-    }
-  }
 }
 
+/** RMSNorm of each row (the native kernel also returns 1/rms per row, unused here). */
 function rmsnorm(
   x: Float32Array,
   w: Float32Array,
@@ -303,13 +240,7 @@ function rmsnorm(
   d: number,
   eps: number,
 ): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * d;
-    let ss = 0;
-    for (let j = 0; j < d; j++) ss += x[o + j] * x[o + j];
-    const inv = 1 / Math.sqrt(ss / d + eps);
-    for (let j = 0; j < d; j++) out[o + j] = x[o + j] * inv * w[j];
-  }
+  rmsnormForwardF32(out, new Float32Array(rows), x, w, rows, d, eps);
 }
 
 function addBias(t: Float32Array, bias: Float32Array, rows: number): void {

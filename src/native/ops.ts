@@ -3,6 +3,20 @@
 import { binding } from './binding.js';
 
 interface NativeOpsBinding {
+  cachedAttentionForward(
+    out: Float32Array,
+    q: Float32Array,
+    keys: Float32Array,
+    values: Float32Array,
+    padding: Int32Array | null,
+    B: number,
+    S: number,
+    Hq: number,
+    Hkv: number,
+    D: number,
+    capacity: number,
+    start: number,
+  ): void;
   rmsnormForward(out: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, N: number, C: number, eps: number): void;
   rmsnormBackward(
     dinp: Float32Array | null,
@@ -146,4 +160,25 @@ export function crossEntropyBackwardF32(
   V: number,
 ): void {
   ops.crossEntropyBackward(dlogits, dlosses, logits, lse, targets, N, V);
+}
+
+/**
+ * Inference attention of S new queries per row against a KV cache laid out (B, Hkv, capacity, D)
+ * that already holds positions [0, start + S); row b's first padding[b] positions are never attended.
+ */
+export function cachedAttentionForwardF32(
+  out: Float32Array,
+  q: Float32Array,
+  keys: Float32Array,
+  values: Float32Array,
+  padding: Int32Array | null,
+  B: number,
+  S: number,
+  Hq: number,
+  Hkv: number,
+  D: number,
+  capacity: number,
+  start: number,
+): void {
+  ops.cachedAttentionForward(out, q, keys, values, padding, B, S, Hq, Hkv, D, capacity, start);
 }
