@@ -11,7 +11,7 @@ import { rmsnorm } from '../tensor/ops/rmsnorm.js';
 import { rope } from '../tensor/ops/rope.js';
 import { siluGate } from '../tensor/ops/silu-gate.js';
 import type { Weight } from '../tensor/tensor.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { LlamaConfig } from '../model/config.js';
 import { defaultPositions } from '../model/llama-forward.js';
 import type { ModelWeights } from '../model/weights.js';
