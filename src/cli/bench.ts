@@ -1,11 +1,10 @@
 // `shorten bench ...`: benchmark scripts that print ratios measured within one run.
 import type { Command } from 'commander';
+import { intOption } from './options.js';
 import { benchKernels } from '../bench/kernels.js';
+import { benchModel } from '../bench/model.js';
 
-export function registerBench(program: Command): void {
-  const bench = program
-    .command('bench')
-    .description('Measure speed against the machine and against references');
+export function registerBench(bench: Command): void {
   bench
     .command('kernels')
     .description("GEMM and GEMV throughput against this machine's measured FMA peak and read bandwidth")
@@ -34,5 +33,30 @@ export function registerBench(program: Command): void {
             );
         }
       }
+    });
+  bench
+    .command('model')
+    .description(
+      'Forward, forward+backward and decode tokens/s of a synthetic 2048-wide LLaMA, against PyTorch',
+    )
+    .option('--json', 'print one JSON object on stdout')
+    .option('--batch <n>', 'sequences per step', '8')
+    .option('--seq-len <n>', 'tokens per sequence', '128')
+    .option('--decode-tokens <n>', 'tokens generated at batch 1', '32')
+    .option('--runs <n>', 'timed runs (median reported)', '3')
+    .option('--layers <n>', 'blocks (default 16)')
+    .option('--no-torch', 'skip the PyTorch comparison')
+    .addHelpText('after', '\nExample:\n  npx shorten bench model --json')
+    .action((opts: Record<string, string | boolean | undefined>) => {
+      const r = benchModel({
+        batch: intOption(opts.batch, '--batch', 1),
+        seqLen: intOption(opts.seqLen, '--seq-len', 2),
+        decodeTokens: intOption(opts.decodeTokens, '--decode-tokens', 1),
+        runs: intOption(opts.runs, '--runs', 1),
+        layers: opts.layers === undefined ? undefined : intOption(opts.layers, '--layers', 1),
+        torch: opts.torch !== false,
+        log: (s) => process.stderr.write(s + '\n'),
+      });
+      process.stdout.write(JSON.stringify(r, null, opts.json ? undefined : 2) + '\n');
     });
 }
