@@ -159,14 +159,19 @@ struct BlockedGemm {
         const int64_t kc = std::min(kcMax, p.k - pc);
         const float beta = pc == 0 ? p.beta : 1.0f;
         const float* bBlock = p.transB ? p.b + jc * p.ldb + pc : p.b + pc * p.ldb + jc;
-        packBlock<NR>(bBlock, p.ldb, bDepthContiguous, nc, kc, bPack);
         for (int64_t ic = m0; ic < m1; ic += mcMax) {
           const int64_t mc = std::min(mcMax, m1 - ic);
           const float* aBlock = p.transA ? p.a + pc * p.lda + ic : p.a + ic * p.lda + pc;
           packBlock<MR>(aBlock, p.lda, aDepthContiguous, mc, kc, aPack);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int64_t nr = std::min<int64_t>(NR, nc - jr);
-            const float* bPanel = bPack + jr * kc;
+            float* bPanel = bPack + jr * kc;
+            // Each B panel is packed just before its first use, so the first pass over it
+            // reads the packed copy from L1/L2 instead of writing it out and fetching it back.
+            if (ic == m0) {
+              const float* bSource = bBlock + (bDepthContiguous ? jr * p.ldb : jr);
+              packBlock<NR>(bSource, p.ldb, bDepthContiguous, nr, kc, bPanel);
+            }
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int64_t mr = std::min<int64_t>(MR, mc - ir);
               const float* aPanel = aPack + ir * kc;
