@@ -8,9 +8,9 @@ namespace {
 struct Avx512Kernel {
   static constexpr int MR = 8;
   static constexpr int NR = 48;
-  static constexpr int64_t kMaxKc = 256;
-  static constexpr int64_t kMaxMc = 256;
-  static constexpr int64_t kMaxNc = 4608;
+  static constexpr int64_t kMaxKc = 512;
+  static constexpr int64_t kMaxMc = 1024;
+  static constexpr int64_t kMaxNc = 192;
 
   static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
                   float beta) {

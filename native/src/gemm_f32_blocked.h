@@ -54,53 +54,45 @@ inline void transpose8x8(const float* src, int64_t ld, float* dst, int64_t dstLd
   _mm256_storeu_ps(dst + 7 * dstLd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
-// One panel of W lanes whose source lanes are contiguous: out[l*W + j] = src[l*ld + j] for
-// j < valid, 0 beyond, so the micro-kernel never sees garbage in the padding lanes.
+// Packs a rows × kc block into ceil(rows / W) panels of kc × W (panel q at out + q*W*kc),
+// one lane per row, padding lanes zeroed so the micro-kernel never sees garbage. Element
+// (r, l) is at x[r*ld + l] when depthContiguous, else at x[l*ld + r]. Both orders walk the
+// source a few long rows at a time: one pass over hundreds of short strided pieces defeats
+// the hardware prefetcher and packing then waits on DRAM.
 template <int W>
-inline void packPanelCopy(const float* src, int64_t ld, int64_t kc, int valid, float* out) {
-  if (valid == W) {
+void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, int64_t kc, float* out) {
+  const int64_t fullRows = rows / W * W;
+  if (!depthContiguous) {
     for (int64_t l = 0; l < kc; ++l) {
-      const float* s = src + l * ld;
-      float* o = out + l * W;
-      for (int j = 0; j < W; ++j) o[j] = s[j];
+      const float* src = x + l * ld;
+      float* dst = out + l * W;
+      for (int64_t r0 = 0; r0 < fullRows; r0 += W) {
+        for (int j = 0; j < W; ++j) dst[r0 * kc + j] = src[r0 + j];
+      }
+      if (fullRows < rows) {
+        const int valid = static_cast<int>(rows - fullRows);
+        for (int j = 0; j < valid; ++j) dst[fullRows * kc + j] = src[fullRows + j];
+        for (int j = valid; j < W; ++j) dst[fullRows * kc + j] = 0.0f;
+      }
     }
     return;
   }
-  for (int64_t l = 0; l < kc; ++l) {
-    const float* s = src + l * ld;
-    float* o = out + l * W;
-    for (int j = 0; j < valid; ++j) o[j] = s[j];
-    for (int j = valid; j < W; ++j) o[j] = 0.0f;
-  }
-}
-
-// One panel of W lanes whose source lanes are rows: out[l*W + j] = src[j*ld + l].
-template <int W>
-inline void packPanelTranspose(const float* src, int64_t ld, int64_t kc, int valid, float* out) {
-  int64_t l = 0;
-  if (W % 8 == 0 && valid == W) {
-    for (; l + 8 <= kc; l += 8) {
-      for (int j = 0; j < W; j += 8) transpose8x8(src + j * ld + l, ld, out + l * W + j, W);
-    }
-  }
-  for (; l < kc; ++l) {
-    float* o = out + l * W;
-    for (int j = 0; j < valid; ++j) o[j] = src[j * ld + l];
-    for (int j = valid; j < W; ++j) o[j] = 0.0f;
-  }
-}
-
-// Packs a rows × kc block into ceil(rows / W) panels of kc × W, one lane per row. Element
-// (r, l) is at x[r*ld + l] when depthContiguous, else at x[l*ld + r].
-template <int W>
-void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, int64_t kc, float* out) {
   for (int64_t r0 = 0; r0 < rows; r0 += W) {
-    int valid = static_cast<int>(std::min<int64_t>(W, rows - r0));
+    const int valid = static_cast<int>(std::min<int64_t>(W, rows - r0));
+    const float* src = x + r0 * ld;
     float* panel = out + r0 * kc;
-    if (depthContiguous) {
-      packPanelTranspose<W>(x + r0 * ld, ld, kc, valid, panel);
-    } else {
-      packPanelCopy<W>(x + r0, ld, kc, valid, panel);
+    int64_t l = 0;
+    if (W % 8 == 0 && valid == W) {
+      const int64_t kc8 = kc / 8 * 8;
+      for (int j = 0; j < W; j += 8) {
+        for (l = 0; l < kc8; l += 8) transpose8x8(src + j * ld + l, ld, panel + l * W + j, W);
+      }
+      l = kc8;
+    }
+    for (; l < kc; ++l) {
+      float* o = panel + l * W;
+      for (int j = 0; j < valid; ++j) o[j] = src[j * ld + l];
+      for (int j = valid; j < W; ++j) o[j] = 0.0f;
     }
   }
 }
@@ -139,7 +131,10 @@ struct BlockedGemm {
     }
   }
 
-  // C[m0:m1, n0:n1] of the whole product, on the calling thread.
+  // C[m0:m1, n0:n1] of the whole product, on the calling thread. The A block (all of this
+  // thread's rows, up to kMaxMc) is packed once per depth block and stays in L2/L3; B is
+  // packed kMaxNc columns at a time into an L2-resident block, and each A micro-panel stays in
+  // L1 while the micro-kernel sweeps the B block.
   static void runRange(const GemmF32Args& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     static thread_local AlignedBuffer aBuffer, bBuffer;
     const int64_t m = m1 - m0, n = n1 - n0;
@@ -153,28 +148,23 @@ struct BlockedGemm {
     const bool aDepthContiguous = !p.transA;
     const bool bDepthContiguous = p.transB;
 
-    for (int64_t jc = n0; jc < n1; jc += ncMax) {
-      const int64_t nc = std::min(ncMax, n1 - jc);
-      for (int64_t pc = 0; pc < p.k; pc += kcMax) {
-        const int64_t kc = std::min(kcMax, p.k - pc);
-        const float beta = pc == 0 ? p.beta : 1.0f;
-        const float* bBlock = p.transB ? p.b + jc * p.ldb + pc : p.b + pc * p.ldb + jc;
-        for (int64_t ic = m0; ic < m1; ic += mcMax) {
-          const int64_t mc = std::min(mcMax, m1 - ic);
-          const float* aBlock = p.transA ? p.a + pc * p.lda + ic : p.a + ic * p.lda + pc;
-          packBlock<MR>(aBlock, p.lda, aDepthContiguous, mc, kc, aPack);
-          for (int64_t jr = 0; jr < nc; jr += NR) {
-            const int64_t nr = std::min<int64_t>(NR, nc - jr);
-            float* bPanel = bPack + jr * kc;
-            // Each B panel is packed just before its first use, so the first pass over it
-            // reads the packed copy from L1/L2 instead of writing it out and fetching it back.
-            if (ic == m0) {
-              const float* bSource = bBlock + (bDepthContiguous ? jr * p.ldb : jr);
-              packBlock<NR>(bSource, p.ldb, bDepthContiguous, nr, kc, bPanel);
-            }
-            for (int64_t ir = 0; ir < mc; ir += MR) {
-              const int64_t mr = std::min<int64_t>(MR, mc - ir);
-              const float* aPanel = aPack + ir * kc;
+    for (int64_t pc = 0; pc < p.k; pc += kcMax) {
+      const int64_t kc = std::min(kcMax, p.k - pc);
+      const float beta = pc == 0 ? p.beta : 1.0f;
+      for (int64_t ic = m0; ic < m1; ic += mcMax) {
+        const int64_t mc = std::min(mcMax, m1 - ic);
+        const float* aBlock = p.transA ? p.a + pc * p.lda + ic : p.a + ic * p.lda + pc;
+        packBlock<MR>(aBlock, p.lda, aDepthContiguous, mc, kc, aPack);
+        for (int64_t jc = n0; jc < n1; jc += ncMax) {
+          const int64_t nc = std::min(ncMax, n1 - jc);
+          const float* bBlock = p.transB ? p.b + jc * p.ldb + pc : p.b + pc * p.ldb + jc;
+          packBlock<NR>(bBlock, p.ldb, bDepthContiguous, nc, kc, bPack);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t mr = std::min<int64_t>(MR, mc - ir);
+            const float* aPanel = aPack + ir * kc;
+            for (int64_t jr = 0; jr < nc; jr += NR) {
+              const int64_t nr = std::min<int64_t>(NR, nc - jr);
+              const float* bPanel = bPack + jr * kc;
               float* c = p.c + (ic + ir) * p.ldc + jc + jr;
               if (mr == MR && nr == NR) {
                 Kernel::run(kc, aPanel, bPanel, c, p.ldc, p.alpha, beta);
