@@ -1,5 +1,9 @@
 // AVX-512 GEMM with bf16/f16 weights. bf16 runs on VDPBF16PS (A rounded to bf16, f32
 // accumulation, as PyTorch's bf16 matmul does); f16 widens B to f32 exactly while packing.
+// GCC 12's AVX-512 headers seed widening intrinsics with _mm512_undefined_*, which trips a
+// false (maybe-)uninitialized warning at every inlined use.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
