@@ -96,7 +96,6 @@ constexpr int kBfMR = T_MR;
 constexpr int kBfNV = T_NV;  // NR = 48 columns: 24 accumulators + 3 B vectors + a broadcast
 constexpr int kBfNR = 16 * kBfNV;
 constexpr int64_t kBfKC = T_KC;  // k values per block: a 48-column B panel of 36 KB fits L1
-constexpr int64_t kBfMC = T_MC;
 
 template <int MR, int NV>
 void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __restrict b, float* c, int64_t ldc,
@@ -106,6 +105,11 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __rest
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  // C is touched only after the k loop; fetching it now hides the miss behind the compute.
+#ifndef NO_CPF
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
+#endif
   for (int64_t p = 0; p < kp; ++p) {
     __m512bh bv[NV];
 #pragma GCC unroll 8
@@ -195,7 +199,6 @@ constexpr int kF32MR = 12;
 constexpr int kF32NV = 2;
 constexpr int kF32NR = 16 * kF32NV;
 constexpr int64_t kF32KC = 256;
-constexpr int64_t kF32MC = 384;
 
 template <int MR, int NV>
 void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int64_t nc,
@@ -269,8 +272,13 @@ void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t
 }
 
 // ---------------------------------------------------------------------------------------
-// BLIS-style driver: for each k block, pack an MC×KC block of A (L2-resident), then for each
-// NR-wide B micro-panel (packed once, L1-resident) sweep all MR-row micro-panels of A.
+// Blocked driver. A (an MC-row block, all of k) is packed once; then for each NC-column block
+// of C, every k block runs over it, so that C block (MC×NC, a few hundred KB) stays in L2
+// across k blocks instead of being re-fetched from memory each time. Within a k block each
+// KC×NR B micro-panel is packed once (L1-resident) and every MR-row A micro-panel passes over it.
+
+constexpr int64_t kABudget = int64_t{4} << 20;  // bytes of packed A per thread
+constexpr int64_t kCBudget = int64_t{384} << 10;  // bytes of the C block kept in L2
 
 template <bool kBf16>
 void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
@@ -278,40 +286,47 @@ void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int6
   constexpr int MR = kBf16 ? kBfMR : kF32MR;
   constexpr int NR = kBf16 ? kBfNR : kF32NR;
   constexpr int64_t KC = kBf16 ? kBfKC : kF32KC;
-  constexpr int64_t MC = kBf16 ? kBfMC : kF32MC;
   constexpr int kStep = kBf16 ? 2 : 1;
-  const int64_t kcMax = std::min<int64_t>(KC, p.k);
-  const int64_t kpMax = (kcMax + kStep - 1) / kStep;
-  const int64_t mcMax = std::min<int64_t>(MC, i1 - i0);
-  Unit* aBuf = static_cast<Unit*>(tlsA.get(sizeof(Unit) * kpMax * ((mcMax + MR - 1) / MR * MR)));
-  Unit* bBuf = static_cast<Unit*>(tlsB.get(sizeof(Unit) * kpMax * NR));
-  for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
-    const int64_t kc = std::min<int64_t>(KC, p.k - l0);
-    const int64_t kp = (kc + kStep - 1) / kStep;
-    const float beta = l0 == 0 ? p.beta : 1.0f;
-    for (int64_t ic = i0; ic < i1; ic += MC) {
-      const int64_t mc = std::min<int64_t>(MC, i1 - ic);
+  static constexpr auto seq = std::make_integer_sequence<int, MR>();
+  const int64_t kUnits = (p.k + kStep - 1) / kStep;  // KC is even, so blocks never split a pair
+  const int64_t mcMax = std::max<int64_t>(MR, kABudget / int64_t(sizeof(Unit) * kUnits) / MR * MR);
+  const int64_t mc0 = std::min<int64_t>(mcMax, (i1 - i0 + MR - 1) / MR * MR);
+  const int64_t nc0 = std::max<int64_t>(NR, kCBudget / (4 * mc0) / NR * NR);
+  Unit* aBuf = static_cast<Unit*>(tlsA.get(sizeof(Unit) * kUnits * mc0));
+  Unit* bBuf = static_cast<Unit*>(tlsB.get(sizeof(Unit) * std::min<int64_t>(KC / kStep, kUnits) * NR));
+  for (int64_t ic = i0; ic < i1; ic += mc0) {
+    const int64_t mc = std::min<int64_t>(mc0, i1 - ic);
+    const int64_t mcPad = (mc + MR - 1) / MR * MR;
+    for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
+      const int64_t kc = std::min<int64_t>(KC, p.k - l0);
       if constexpr (kBf16) {
-        packABf16(p, ic, mc, l0, kc, aBuf);
+        packABf16(p, ic, mc, l0, kc, aBuf + mcPad * (l0 / kStep));
       } else {
-        packAF32(p, ic, mc, l0, kc, aBuf);
+        packAF32(p, ic, mc, l0, kc, aBuf + mcPad * (l0 / kStep));
       }
-      for (int64_t jc = j0; jc < j1; jc += NR) {
-        const int64_t nc = std::min<int64_t>(NR, j1 - jc);
-        if constexpr (kBf16) {
-          packBBf16(p, jc, nc, l0, kc, bBuf);
-        } else {
-          packBF16(p, jc, nc, l0, kc, bBuf);
-        }
-        for (int64_t ir = 0; ir < mc; ir += MR) {
-          const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-          float* c = p.c + (ic + ir) * p.ldc + jc;
+    }
+    for (int64_t jb = j0; jb < j1; jb += nc0) {
+      const int64_t jbEnd = std::min<int64_t>(j1, jb + nc0);
+      for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
+        const int64_t kc = std::min<int64_t>(KC, p.k - l0);
+        const int64_t kp = (kc + kStep - 1) / kStep;
+        const float beta = l0 == 0 ? p.beta : 1.0f;
+        const Unit* aBlock = aBuf + mcPad * (l0 / kStep);
+        for (int64_t jc = jb; jc < jbEnd; jc += NR) {
+          const int64_t nc = std::min<int64_t>(NR, jbEnd - jc);
           if constexpr (kBf16) {
-            static constexpr auto seq = std::make_integer_sequence<int, MR>();
-            bfKernelFor<kBfNV>(mr, seq)(kp, aBuf + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            packBBf16(p, jc, nc, l0, kc, bBuf);
           } else {
-            static constexpr auto seq = std::make_integer_sequence<int, MR>();
-            f32KernelFor<kF32NV>(mr, seq)(kp, aBuf + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            packBF16(p, jc, nc, l0, kc, bBuf);
+          }
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+            float* c = p.c + (ic + ir) * p.ldc + jc;
+            if constexpr (kBf16) {
+              bfKernelFor<kBfNV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            } else {
+              f32KernelFor<kF32NV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            }
           }
         }
       }
