@@ -86,16 +86,10 @@ inline void storeRow(const __m512* acc, float* c, const __mmask16* mk, float alp
 // bf16: packed units are 32-bit words holding two consecutive-k bf16 values (the VDPBF16PS
 // operand layout). A panel: [pair][mr]; B panel: [pair][NR].
 
-#ifndef T_MR
-#define T_MR 8
-#define T_NV 3
-#define T_KC 384
-#define T_MC 512
-#endif
-constexpr int kBfMR = T_MR;
-constexpr int kBfNV = T_NV;  // NR = 48 columns: 24 accumulators + 3 B vectors + a broadcast
+constexpr int kBfMR = 8;
+constexpr int kBfNV = 3;  // NR = 48 columns: 24 accumulators + 3 B vectors + a broadcast
 constexpr int kBfNR = 16 * kBfNV;
-constexpr int64_t kBfKC = T_KC;  // k values per block: a 48-column B panel of 36 KB fits L1
+constexpr int64_t kBfKC = 384;  // k values per block: the 48-column B panel (36 KB) stays in L1
 
 template <int MR, int NV>
 void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __restrict b, float* c, int64_t ldc,
@@ -106,10 +100,8 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __rest
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
   // C is touched only after the k loop; fetching it now hides the miss behind the compute.
-#ifndef NO_CPF
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
-#endif
   for (int64_t p = 0; p < kp; ++p) {
     __m512bh bv[NV];
 #pragma GCC unroll 8
@@ -138,21 +130,28 @@ constexpr BfKernel bfKernelFor(int mr, std::integer_sequence<int, R...>) {
 // A rows [i0, i0+mc), k [l0, l0+kc) -> bf16 pairs, rounded to nearest even; micro-panels of
 // kBfMR rows (the last one mr rows) at stride kBfMR·kp words. An odd kc pads a zero.
 void packABf16(const GemmHalfArgs& p, int64_t i0, int64_t mc, int64_t l0, int64_t kc, uint32_t* dst) {
+  static_assert(kBfMR <= 16, "one 16x16 transpose covers a micro-panel");
   const int64_t kp = (kc + 1) / 2;
   for (int64_t ir = 0; ir < mc; ir += kBfMR) {
     const int mr = static_cast<int>(std::min<int64_t>(kBfMR, mc - ir));
     uint32_t* panel = dst + ir * kp;
-    for (int r = 0; r < mr; ++r) {
-      const float* src = p.a + (i0 + ir + r) * p.lda + l0;
-      for (int64_t q0 = 0; q0 < kp; q0 += 16) {
-        const int64_t rem = kc - 2 * q0;
-        __m512 lo = _mm512_maskz_loadu_ps(mask16(rem), src + 2 * q0);
-        __m512 hi = _mm512_maskz_loadu_ps(mask16(rem - 16), src + 2 * q0 + 16);
-        alignas(64) uint32_t tmp[16];
-        _mm512_store_si512(tmp, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
-        const int64_t nq = std::min<int64_t>(16, kp - q0);
-        for (int64_t q = 0; q < nq; ++q) panel[(q0 + q) * mr + r] = tmp[q];
+    const __mmask16 rowMask = mask16(mr);
+    for (int64_t q0 = 0; q0 < kp; q0 += 16) {
+      const int64_t rem = kc - 2 * q0;
+      __m512i r[16];
+      for (int i = 0; i < 16; ++i) {
+        if (i < mr) {
+          const float* src = p.a + (i0 + ir + i) * p.lda + l0 + 2 * q0;
+          const __m512 lo = _mm512_maskz_loadu_ps(mask16(rem), src);
+          const __m512 hi = _mm512_maskz_loadu_ps(mask16(rem - 16), src + 16);
+          r[i] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+        } else {
+          r[i] = _mm512_setzero_si512();
+        }
       }
+      transpose16(r);
+      const int64_t nq = std::min<int64_t>(16, kp - q0);
+      for (int64_t q = 0; q < nq; ++q) _mm512_mask_storeu_epi32(panel + (q0 + q) * mr, rowMask, r[q]);
     }
   }
 }
@@ -196,9 +195,9 @@ void packBBf16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_
 // f16 (and nothing else): B widened to f32 exactly while packing, f32 FMA micro-kernel.
 
 constexpr int kF32MR = 12;
-constexpr int kF32NV = 2;
+constexpr int kF32NV = 2;  // 12×32: 24 accumulators
 constexpr int kF32NR = 16 * kF32NV;
-constexpr int64_t kF32KC = 256;
+constexpr int64_t kF32KC = 256;  // the 32-column f32 B panel (32 KB) stays in L1
 
 template <int MR, int NV>
 void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int64_t nc,
@@ -234,12 +233,21 @@ constexpr F32Kernel f32KernelFor(int mr, std::integer_sequence<int, R...>) {
 }
 
 void packAF32(const GemmHalfArgs& p, int64_t i0, int64_t mc, int64_t l0, int64_t kc, float* dst) {
+  static_assert(kF32MR <= 16, "one 16x16 transpose covers a micro-panel");
   for (int64_t ir = 0; ir < mc; ir += kF32MR) {
     const int mr = static_cast<int>(std::min<int64_t>(kF32MR, mc - ir));
     float* panel = dst + ir * kc;
-    for (int r = 0; r < mr; ++r) {
-      const float* src = p.a + (i0 + ir + r) * p.lda + l0;
-      for (int64_t l = 0; l < kc; ++l) panel[l * mr + r] = src[l];
+    const __mmask16 rowMask = mask16(mr);
+    for (int64_t q0 = 0; q0 < kc; q0 += 16) {
+      const __mmask16 km = mask16(kc - q0);
+      __m512i r[16];
+      for (int i = 0; i < 16; ++i) {
+        r[i] = i < mr ? _mm512_castps_si512(_mm512_maskz_loadu_ps(km, p.a + (i0 + ir + i) * p.lda + l0 + q0))
+                      : _mm512_setzero_si512();
+      }
+      transpose16(r);
+      const int64_t nq = std::min<int64_t>(16, kc - q0);
+      for (int64_t q = 0; q < nq; ++q) _mm512_mask_storeu_epi32(panel + (q0 + q) * mr, rowMask, r[q]);
     }
   }
 }
@@ -276,6 +284,35 @@ void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t
 // of C, every k block runs over it, so that C block (MC×NC, a few hundred KB) stays in L2
 // across k blocks instead of being re-fetched from memory each time. Within a k block each
 // KC×NR B micro-panel is packed once (L1-resident) and every MR-row A micro-panel passes over it.
+
+// Spreads prefetches of the next B micro-panel's source over the micro-kernel calls on the
+// current one: B is read from memory exactly once, and with dozens of strided rows per panel
+// the hardware prefetchers alone leave the packing stalled on misses.
+struct NextPanelPrefetch {
+  const char* base = nullptr;
+  int64_t stride = 0, rowLines = 1, next = 0, total = 0, perCall = 0, row = 0, line = 0;
+  NextPanelPrefetch(const GemmHalfArgs& p, int64_t jc, int64_t nc, int64_t l0, int64_t kc, int64_t calls) {
+    if (nc <= 0) return;
+    if (p.transB) {
+      base = reinterpret_cast<const char*>(p.b + jc * p.ldb + l0);
+      total = nc;
+      rowLines = (kc * 2 + 63) / 64 + 1;
+    } else {
+      base = reinterpret_cast<const char*>(p.b + l0 * p.ldb + jc);
+      total = kc;
+      rowLines = (nc * 2 + 63) / 64 + 1;
+    }
+    stride = p.ldb * 2;
+    total *= rowLines;
+    perCall = (total + calls - 1) / calls;
+  }
+  void step() {
+    for (int64_t t = 0; t < perCall && next < total; ++t, ++next) {
+      _mm_prefetch(base + row * stride + line * 64, _MM_HINT_T1);
+      if (++line == rowLines) line = 0, ++row;
+    }
+  }
+};
 
 constexpr int64_t kABudget = int64_t{4} << 20;  // bytes of packed A per thread
 constexpr int64_t kCBudget = int64_t{384} << 10;  // bytes of the C block kept in L2
@@ -319,7 +356,9 @@ void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int6
           } else {
             packBF16(p, jc, nc, l0, kc, bBuf);
           }
+          NextPanelPrefetch pf(p, jc + NR, std::min<int64_t>(NR, jbEnd - jc - NR), l0, kc, (mc + MR - 1) / MR);
           for (int64_t ir = 0; ir < mc; ir += MR) {
+            pf.step();
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
             float* c = p.c + (ic + ir) * p.ldc + jc;
             if constexpr (kBf16) {
