@@ -1,8 +1,406 @@
-// Avx512 GEMM with bf16/f16 weights (placeholder: forwards to the portable path until the tuned kernel lands).
+// AVX-512 GEMM with bf16/f16 weights. bf16 runs on VDPBF16PS (A rounded to bf16, f32
+// accumulation, as PyTorch's bf16 matmul does); f16 widens B to f32 exactly while packing.
+// GCC 12's AVX-512 headers seed widening intrinsics with _mm512_undefined_*, which trips a
+// false (maybe-)uninitialized warning at every inlined use.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
 #include "kernels.h"
+#include "thread_pool.h"
 
 namespace shorten {
+namespace {
 
-void gemmHalfAvx512(const GemmHalfArgs& p) { gemmHalfPortable(p); }
+// Packing buffers live per thread and grow monotonically: pool threads are persistent, so
+// steady-state calls allocate nothing.
+struct Scratch {
+  void* ptr = nullptr;
+  size_t cap = 0;
+  ~Scratch() { std::free(ptr); }
+  void* get(size_t bytes) {
+    if (bytes > cap) {
+      std::free(ptr);
+      cap = (bytes + 4095) & ~size_t{4095};
+      ptr = std::aligned_alloc(64, cap);
+    }
+    return ptr;
+  }
+};
+thread_local Scratch tlsA, tlsB;
+
+inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << std::max<int64_t>(n, 0)) - 1); }
+inline __mmask32 mask32(int64_t n) { return n >= 32 ? __mmask32(0xffffffffu) : __mmask32((1u << std::max<int64_t>(n, 0)) - 1); }
+
+// In-register transpose of a 16×16 block of 32-bit words (row i, column c -> row c, column i).
+inline void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  __m512i u[16];
+  for (int g = 0; g < 4; ++g) {
+    u[4 * g] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+    u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+  }
+  // u[4g + j], 128-bit lane L, now holds column 4L + j of rows 4g..4g+3.
+  for (int j = 0; j < 4; ++j) {
+    __m512i v0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x44);
+    __m512i v1 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x44);
+    __m512i w0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xee);
+    __m512i w1 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xee);
+    r[j] = _mm512_shuffle_i32x4(v0, v1, 0x88);
+    r[4 + j] = _mm512_shuffle_i32x4(v0, v1, 0xdd);
+    r[8 + j] = _mm512_shuffle_i32x4(w0, w1, 0x88);
+    r[12 + j] = _mm512_shuffle_i32x4(w0, w1, 0xdd);
+  }
+}
+
+// Writes one MR×NR tile: C = alpha·acc + beta·C, columns past nc masked off, and beta == 0
+// never reads C.
+template <int NV>
+inline void storeRow(const __m512* acc, float* c, const __mmask16* mk, float alpha, float beta) {
+  const __m512 va = _mm512_set1_ps(alpha);
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) {
+    __m512 r = _mm512_mul_ps(acc[v], va);
+    if (beta == 1.0f) {
+      r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(mk[v], c + 16 * v));
+    } else if (beta != 0.0f) {
+      r = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mk[v], c + 16 * v), r);
+    }
+    _mm512_mask_storeu_ps(c + 16 * v, mk[v], r);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// bf16: packed units are 32-bit words holding two consecutive-k bf16 values (the VDPBF16PS
+// operand layout). A panel: [pair][mr]; B panel: [pair][NR].
+
+constexpr int kBfMR = 8;
+constexpr int kBfNV = 3;  // NR = 48 columns: 24 accumulators + 3 B vectors + a broadcast
+constexpr int kBfNR = 16 * kBfNV;
+constexpr int64_t kBfKC = 384;  // k values per block: the 48-column B panel (36 KB) stays in L1
+
+template <int MR, int NV>
+void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __restrict b, float* c, int64_t ldc,
+                int64_t nc, float alpha, float beta) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  // C is touched only after the k loop; fetching it now hides the miss behind the compute.
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
+  for (int64_t p = 0; p < kp; ++p) {
+    __m512bh bv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_load_si512(b + p * 16 * NV + 16 * v);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[p * MR + r]));
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], av, bv[v]);
+    }
+  }
+  __mmask16 mk[NV];
+  for (int v = 0; v < NV; ++v) mk[v] = mask16(nc - 16 * v);
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) storeRow<NV>(acc[r], c + r * ldc, mk, alpha, beta);
+}
+
+using BfKernel = void (*)(int64_t, const uint32_t*, const uint32_t*, float*, int64_t, int64_t, float, float);
+
+template <int NV, int... R>
+constexpr BfKernel bfKernelFor(int mr, std::integer_sequence<int, R...>) {
+  BfKernel table[] = {kernelBf16<R + 1, NV>...};
+  return table[mr - 1];
+}
+
+// A rows [i0, i0+mc), k [l0, l0+kc) -> bf16 pairs, rounded to nearest even; micro-panels of
+// kBfMR rows (the last one mr rows) at stride kBfMR·kp words. An odd kc pads a zero.
+void packABf16(const GemmHalfArgs& p, int64_t i0, int64_t mc, int64_t l0, int64_t kc, uint32_t* dst) {
+  static_assert(kBfMR <= 16, "one 16x16 transpose covers a micro-panel");
+  const int64_t kp = (kc + 1) / 2;
+  for (int64_t ir = 0; ir < mc; ir += kBfMR) {
+    const int mr = static_cast<int>(std::min<int64_t>(kBfMR, mc - ir));
+    uint32_t* panel = dst + ir * kp;
+    const __mmask16 rowMask = mask16(mr);
+    for (int64_t q0 = 0; q0 < kp; q0 += 16) {
+      const int64_t rem = kc - 2 * q0;
+      __m512i r[16];
+      for (int i = 0; i < 16; ++i) {
+        if (i < mr) {
+          const float* src = p.a + (i0 + ir + i) * p.lda + l0 + 2 * q0;
+          const __m512 lo = _mm512_maskz_loadu_ps(mask16(rem), src);
+          const __m512 hi = _mm512_maskz_loadu_ps(mask16(rem - 16), src + 16);
+          r[i] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+        } else {
+          r[i] = _mm512_setzero_si512();
+        }
+      }
+      transpose16(r);
+      const int64_t nq = std::min<int64_t>(16, kp - q0);
+      for (int64_t q = 0; q < nq; ++q) _mm512_mask_storeu_epi32(panel + (q0 + q) * mr, rowMask, r[q]);
+    }
+  }
+}
+
+// B columns [j0, j0+nc), k [l0, l0+kc) -> [pair][kBfNR] words, columns past nc zero.
+void packBBf16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t kc, uint32_t* dst) {
+  const int64_t kp = (kc + 1) / 2;
+  if (p.transB) {
+    // Each stored row is one column of op(B): pairs are already adjacent, so a 16×16 word
+    // transpose puts 16 columns side by side for each pair.
+    for (int64_t q0 = 0; q0 < kp; q0 += 16) {
+      const __mmask32 km = mask32(kc - 2 * q0);
+      const int64_t nq = std::min<int64_t>(16, kp - q0);
+      for (int c0 = 0; c0 < kBfNR; c0 += 16) {
+        __m512i r[16];
+        for (int i = 0; i < 16; ++i) {
+          r[i] = c0 + i < nc ? _mm512_maskz_loadu_epi16(km, p.b + (j0 + c0 + i) * p.ldb + l0 + 2 * q0)
+                             : _mm512_setzero_si512();
+        }
+        transpose16(r);
+        for (int64_t q = 0; q < nq; ++q) _mm512_store_si512(dst + (q0 + q) * kBfNR + c0, r[q]);
+      }
+    }
+  } else {
+    // Rows 2q and 2q+1 interleave into words: low half from the even row.
+    for (int64_t q = 0; q < kp; ++q) {
+      const uint16_t* r0 = p.b + (l0 + 2 * q) * p.ldb + j0;
+      const bool hasOdd = 2 * q + 1 < kc;
+      for (int c0 = 0; c0 < kBfNR; c0 += 16) {
+        const __mmask16 cm = mask16(nc - c0);
+        __m512i lo = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(cm, r0 + c0));
+        __m512i hi = hasOdd ? _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(cm, r0 + p.ldb + c0))
+                            : _mm512_setzero_si512();
+        _mm512_store_si512(dst + q * kBfNR + c0, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// f16 (and nothing else): B widened to f32 exactly while packing, f32 FMA micro-kernel.
+
+constexpr int kF32MR = 12;
+constexpr int kF32NV = 2;  // 12×32: 24 accumulators
+constexpr int kF32NR = 16 * kF32NV;
+constexpr int64_t kF32KC = 256;  // the 32-column f32 B panel (32 KB) stays in L1
+
+template <int MR, int NV>
+void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int64_t nc,
+               float alpha, float beta) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (int64_t l = 0; l < kc; ++l) {
+    __m512 bv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + l * 16 * NV + 16 * v);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512 av = _mm512_set1_ps(a[l * MR + r]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+    }
+  }
+  __mmask16 mk[NV];
+  for (int v = 0; v < NV; ++v) mk[v] = mask16(nc - 16 * v);
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) storeRow<NV>(acc[r], c + r * ldc, mk, alpha, beta);
+}
+
+using F32Kernel = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, float, float);
+
+template <int NV, int... R>
+constexpr F32Kernel f32KernelFor(int mr, std::integer_sequence<int, R...>) {
+  F32Kernel table[] = {kernelF32<R + 1, NV>...};
+  return table[mr - 1];
+}
+
+void packAF32(const GemmHalfArgs& p, int64_t i0, int64_t mc, int64_t l0, int64_t kc, float* dst) {
+  static_assert(kF32MR <= 16, "one 16x16 transpose covers a micro-panel");
+  for (int64_t ir = 0; ir < mc; ir += kF32MR) {
+    const int mr = static_cast<int>(std::min<int64_t>(kF32MR, mc - ir));
+    float* panel = dst + ir * kc;
+    const __mmask16 rowMask = mask16(mr);
+    for (int64_t q0 = 0; q0 < kc; q0 += 16) {
+      const __mmask16 km = mask16(kc - q0);
+      __m512i r[16];
+      for (int i = 0; i < 16; ++i) {
+        r[i] = i < mr ? _mm512_castps_si512(_mm512_maskz_loadu_ps(km, p.a + (i0 + ir + i) * p.lda + l0 + q0))
+                      : _mm512_setzero_si512();
+      }
+      transpose16(r);
+      const int64_t nq = std::min<int64_t>(16, kc - q0);
+      for (int64_t q = 0; q < nq; ++q) _mm512_mask_storeu_epi32(panel + (q0 + q) * mr, rowMask, r[q]);
+    }
+  }
+}
+
+void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t kc, float* dst) {
+  if (p.transB) {
+    for (int64_t q0 = 0; q0 < kc; q0 += 16) {
+      const __mmask16 km = mask16(kc - q0);
+      const int64_t nq = std::min<int64_t>(16, kc - q0);
+      for (int c0 = 0; c0 < kF32NR; c0 += 16) {
+        __m512i r[16];
+        for (int i = 0; i < 16; ++i) {
+          r[i] = c0 + i < nc ? _mm512_castps_si512(_mm512_cvtph_ps(
+                                   _mm256_maskz_loadu_epi16(km, p.b + (j0 + c0 + i) * p.ldb + l0 + q0)))
+                             : _mm512_setzero_si512();
+        }
+        transpose16(r);
+        for (int64_t q = 0; q < nq; ++q) _mm512_store_si512(dst + (q0 + q) * kF32NR + c0, r[q]);
+      }
+    }
+  } else {
+    for (int64_t l = 0; l < kc; ++l) {
+      const uint16_t* row = p.b + (l0 + l) * p.ldb + j0;
+      for (int c0 = 0; c0 < kF32NR; c0 += 16) {
+        const __mmask16 cm = mask16(nc - c0);
+        _mm512_store_ps(dst + l * kF32NR + c0, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(cm, row + c0)));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Blocked driver. A (an MC-row block, all of k) is packed once; then for each NC-column block
+// of C, every k block runs over it, so that C block (MC×NC, a few hundred KB) stays in L2
+// across k blocks instead of being re-fetched from memory each time. Within a k block each
+// KC×NR B micro-panel is packed once (L1-resident) and every MR-row A micro-panel passes over it.
+
+// Spreads prefetches of the next B micro-panel's source over the micro-kernel calls on the
+// current one: B is read from memory exactly once, and with dozens of strided rows per panel
+// the hardware prefetchers alone leave the packing stalled on misses.
+struct NextPanelPrefetch {
+  const char* base = nullptr;
+  int64_t stride = 0, rowLines = 1, next = 0, total = 0, perCall = 0, row = 0, line = 0;
+  NextPanelPrefetch(const GemmHalfArgs& p, int64_t jc, int64_t nc, int64_t l0, int64_t kc, int64_t calls) {
+    if (nc <= 0) return;
+    if (p.transB) {
+      base = reinterpret_cast<const char*>(p.b + jc * p.ldb + l0);
+      total = nc;
+      rowLines = (kc * 2 + 63) / 64 + 1;
+    } else {
+      base = reinterpret_cast<const char*>(p.b + l0 * p.ldb + jc);
+      total = kc;
+      rowLines = (nc * 2 + 63) / 64 + 1;
+    }
+    stride = p.ldb * 2;
+    total *= rowLines;
+    perCall = (total + calls - 1) / calls;
+  }
+  void step() {
+    for (int64_t t = 0; t < perCall && next < total; ++t, ++next) {
+      _mm_prefetch(base + row * stride + line * 64, _MM_HINT_T1);
+      if (++line == rowLines) line = 0, ++row;
+    }
+  }
+};
+
+constexpr int64_t kABudget = int64_t{4} << 20;  // bytes of packed A per thread
+constexpr int64_t kCBudget = int64_t{384} << 10;  // bytes of the C block kept in L2
+
+template <bool kBf16>
+void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  using Unit = typename std::conditional<kBf16, uint32_t, float>::type;
+  constexpr int MR = kBf16 ? kBfMR : kF32MR;
+  constexpr int NR = kBf16 ? kBfNR : kF32NR;
+  constexpr int64_t KC = kBf16 ? kBfKC : kF32KC;
+  constexpr int kStep = kBf16 ? 2 : 1;
+  static constexpr auto seq = std::make_integer_sequence<int, MR>();
+  const int64_t kUnits = (p.k + kStep - 1) / kStep;  // KC is even, so blocks never split a pair
+  const int64_t mcMax = std::max<int64_t>(MR, kABudget / int64_t(sizeof(Unit) * kUnits) / MR * MR);
+  const int64_t mc0 = std::min<int64_t>(mcMax, (i1 - i0 + MR - 1) / MR * MR);
+  const int64_t nc0 = std::max<int64_t>(NR, kCBudget / (4 * mc0) / NR * NR);
+  Unit* aBuf = static_cast<Unit*>(tlsA.get(sizeof(Unit) * kUnits * mc0));
+  Unit* bBuf = static_cast<Unit*>(tlsB.get(sizeof(Unit) * std::min<int64_t>(KC / kStep, kUnits) * NR));
+  for (int64_t ic = i0; ic < i1; ic += mc0) {
+    const int64_t mc = std::min<int64_t>(mc0, i1 - ic);
+    const int64_t mcPad = (mc + MR - 1) / MR * MR;
+    for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
+      const int64_t kc = std::min<int64_t>(KC, p.k - l0);
+      if constexpr (kBf16) {
+        packABf16(p, ic, mc, l0, kc, aBuf + mcPad * (l0 / kStep));
+      } else {
+        packAF32(p, ic, mc, l0, kc, aBuf + mcPad * (l0 / kStep));
+      }
+    }
+    for (int64_t jb = j0; jb < j1; jb += nc0) {
+      const int64_t jbEnd = std::min<int64_t>(j1, jb + nc0);
+      for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
+        const int64_t kc = std::min<int64_t>(KC, p.k - l0);
+        const int64_t kp = (kc + kStep - 1) / kStep;
+        const float beta = l0 == 0 ? p.beta : 1.0f;
+        const Unit* aBlock = aBuf + mcPad * (l0 / kStep);
+        for (int64_t jc = jb; jc < jbEnd; jc += NR) {
+          const int64_t nc = std::min<int64_t>(NR, jbEnd - jc);
+          if constexpr (kBf16) {
+            packBBf16(p, jc, nc, l0, kc, bBuf);
+          } else {
+            packBF16(p, jc, nc, l0, kc, bBuf);
+          }
+          NextPanelPrefetch pf(p, jc + NR, std::min<int64_t>(NR, jbEnd - jc - NR), l0, kc, (mc + MR - 1) / MR);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            pf.step();
+            const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+            float* c = p.c + (ic + ir) * p.ldc + jc;
+            if constexpr (kBf16) {
+              bfKernelFor<kBfNV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            } else {
+              f32KernelFor<kF32NV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <bool kBf16>
+void gemmParallel(const GemmHalfArgs& p) {
+  constexpr int MR = kBf16 ? kBfMR : kF32MR;
+  constexpr int NR = kBf16 ? kBfNR : kF32NR;
+  const int64_t nBlocks = (p.n + NR - 1) / NR;
+  const int64_t mBlocks = (p.m + MR - 1) / MR;
+  // Tiny products are not worth waking the pool.
+  if (p.m * p.n * p.k < (int64_t{1} << 18) || threadCount() == 1) return gemmBlocked<kBf16>(p, 0, p.m, 0, p.n);
+  runOnThreads([&](int tid, int nt) {
+    // Split the wider dimension (in micro-tile units) so each thread packs its own B panels.
+    if (nBlocks >= 2 * nt || nBlocks >= mBlocks) {
+      const int64_t b0 = nBlocks * tid / nt, b1 = nBlocks * (tid + 1) / nt;
+      if (b0 < b1) gemmBlocked<kBf16>(p, 0, p.m, b0 * NR, std::min(p.n, b1 * NR));
+    } else {
+      const int64_t b0 = mBlocks * tid / nt, b1 = mBlocks * (tid + 1) / nt;
+      if (b0 < b1) gemmBlocked<kBf16>(p, b0 * MR, std::min(p.m, b1 * MR), 0, p.n);
+    }
+  });
+}
+
+}  // namespace
+
+void gemmHalfAvx512(const GemmHalfArgs& p) {
+  if (p.bType == WeightType::BF16) {
+    gemmParallel<true>(p);
+  } else {
+    gemmParallel<false>(p);
+  }
+}
 
 }  // namespace shorten

@@ -1,0 +1,90 @@
+// GEMV y = alpha·W·x + beta·y for f32/bf16/f16 W on every ISA path, against a float64 reference
+// from the exactly widened weights (every path widens W exactly and never rounds x).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  availableIsas,
+  bestIsa,
+  bf16ToF32,
+  f16ToF32,
+  f32ToBf16,
+  f32ToF16,
+  gemv,
+  setIsa,
+  setThreadCount,
+  threadCount,
+} from '../../src/native/index.js';
+import { mulberry32, poisoned, randomF32 } from '../helpers/random.js';
+import { gemmReference, maxScaledError } from '../helpers/reference.js';
+
+type WType = 'f32' | 'bf16' | 'f16';
+
+function runCase(
+  wType: WType,
+  o: { n: number; k: number; ldw: number; alpha: number; beta: number },
+  seed: number,
+  label: string,
+): void {
+  const rand = mulberry32(seed);
+  const { n, k, ldw, alpha, beta } = o;
+  // Row padding is NaN: a kernel reading past k in a row turns y into NaN.
+  const wF = poisoned(n * ldw);
+  const vals = randomF32(n * k, rand);
+  for (let j = 0; j < n; j++) for (let l = 0; l < k; l++) wF[j * ldw + l] = vals[j * k + l];
+  const w = wType === 'f32' ? wF : wType === 'bf16' ? f32ToBf16(wF) : f32ToF16(wF);
+  const wWide = wType === 'f32' ? wF : wType === 'bf16' ? bf16ToF32(w as Uint16Array) : f16ToF32(w as Uint16Array);
+  const x = randomF32(k, rand);
+  const yIn = beta === 0 ? poisoned(n) : randomF32(n, rand);
+  const y = yIn.slice();
+  gemv({ n, k, alpha, w, ldw, wType, x, beta, y });
+
+  // y as an n×1 GEMM: W is A (n×k, row stride ldw) and x is B (k×1).
+  const base = { transA: false, transB: false, m: n, n: 1, k, lda: ldw, ldb: 1, ldc: 1 };
+  const want = gemmReference({ ...base, alpha, a: wWide, b: x, beta, c: yIn });
+  const scale = gemmReference({
+    ...base,
+    alpha: Math.abs(alpha),
+    a: wWide.map(Math.abs),
+    b: x.map(Math.abs),
+    beta: Math.abs(beta),
+    c: yIn.map(Math.abs),
+  });
+  const e = maxScaledError(y, want, scale);
+  assert.ok(e < 1e-5, `${label}: error ${e}`);
+}
+
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [7, 33],
+  [33, 7],
+  [129, 129],
+  [5, 300],
+  [300, 257],
+  [1000, 700],
+  [4, 4096],
+];
+
+for (const wType of ['f32', 'bf16', 'f16'] as const) {
+  test(`gemv ${wType} matches the float64 reference on every path, 1 and 2 threads`, () => {
+    const best = bestIsa();
+    const before = threadCount();
+    try {
+      for (const threads of [1, 2]) {
+        setThreadCount(threads);
+        for (const isa of availableIsas()) {
+          assert.equal(setIsa(isa), true);
+          SHAPES.forEach(([n, k], i) => {
+            const strided = i % 2 === 1;
+            const ldw = strided ? k + 7 : k;
+            const label = `${isa} ${wType} n=${n} k=${k} ldw=${ldw} threads=${threads}`;
+            runCase(wType, { n, k, ldw, alpha: 1, beta: 0 }, i, `${label} beta=0`);
+            runCase(wType, { n, k, ldw, alpha: -1.25, beta: 0.75 }, 100 + i, `${label} beta=0.75`);
+          });
+        }
+      }
+    } finally {
+      setIsa(best);
+      setThreadCount(before);
+    }
+  });
+}
