@@ -14,6 +14,8 @@ import type { FloatArray, FloatKind, Weight } from '../tensor/tensor.js';
 import { Tensor, isTensor } from '../tensor/tensor.js';
 import { weightValues } from '../tensor/weight-values.js';
 import type { LlamaConfig } from './config.js';
+import { loraLinear } from './lora-linear.js';
+import type { LoraAdapter } from './lora-linear.js';
 import type { ModelWeights } from './weights.js';
 import { layerPrefix } from './weights.js';
 
@@ -23,6 +25,8 @@ export interface LlamaModel {
   /** The float type activations are computed in. */
   kind: FloatKind;
   weights: Map<string, Weight>;
+  /** LoRA adapters by the name of the Linear weight they wrap (e.g. `model.layers.0.self_attn.q_proj.weight`). */
+  lora?: Map<string, LoraAdapter>;
 }
 
 export interface BuildModelOptions {
@@ -91,6 +95,8 @@ export interface LlamaForwardOptions {
   /** Makes the embeddings require a gradient so every activation gets one (e.g. Taylor criteria). */
   activationGrads?: boolean;
   hooks?: BlockHooks;
+  /** Uniform [0,1) source for LoRA dropout; given only while training (no dropout without it). */
+  loraDropout?: () => number;
 }
 
 export interface LlamaForwardResult {
@@ -171,6 +177,12 @@ function forward(model: LlamaModel, ids: Int32Array, o: LlamaForwardOptions): Ll
   const prunedAttention = new Set(c.prunedAttention);
   const prunedMlp = new Set(c.prunedMlp);
   const optional = (name: string): Weight | null => model.weights.get(name) ?? null;
+  // A Linear of the blocks, wrapped by its LoRA adapter when the model carries one.
+  const project = (x: Tensor, name: string, bias: Weight | null = null): Tensor => {
+    const adapter = model.lora?.get(name);
+    const w = weight(model, name);
+    return adapter ? loraLinear(x, w, bias, adapter, o.loraDropout) : linear(x, w, bias);
+  };
 
   let embeddings: Tensor;
   if (o.inputEmbeds) {
@@ -188,21 +200,9 @@ function forward(model: LlamaModel, ids: Int32Array, o: LlamaForwardOptions): Ll
     o.hooks?.blockInput?.(layer, h);
     if (!prunedAttention.has(layer)) {
       const x = rmsnorm(h, weight(model, `${p}input_layernorm.weight`), c.rmsNormEps);
-      const q = linear(
-        x,
-        weight(model, `${p}self_attn.q_proj.weight`),
-        optional(`${p}self_attn.q_proj.bias`),
-      );
-      const k = linear(
-        x,
-        weight(model, `${p}self_attn.k_proj.weight`),
-        optional(`${p}self_attn.k_proj.bias`),
-      );
-      const v = linear(
-        x,
-        weight(model, `${p}self_attn.v_proj.weight`),
-        optional(`${p}self_attn.v_proj.bias`),
-      );
+      const q = project(x, `${p}self_attn.q_proj.weight`, optional(`${p}self_attn.q_proj.bias`));
+      const k = project(x, `${p}self_attn.k_proj.weight`, optional(`${p}self_attn.k_proj.bias`));
+      const v = project(x, `${p}self_attn.v_proj.weight`, optional(`${p}self_attn.v_proj.bias`));
       const a = attention(
         rope(q, positions, c.headDim, c.ropeTheta),
         rope(k, positions, c.headDim, c.ropeTheta),
@@ -210,13 +210,13 @@ function forward(model: LlamaModel, ids: Int32Array, o: LlamaForwardOptions): Ll
         shape,
         keyPadding,
       );
-      h = add(h, linear(a, weight(model, `${p}self_attn.o_proj.weight`)));
+      h = add(h, project(a, `${p}self_attn.o_proj.weight`));
     }
     if (!prunedMlp.has(layer)) {
       const x = rmsnorm(h, weight(model, `${p}post_attention_layernorm.weight`), c.rmsNormEps);
-      const gate = linear(x, weight(model, `${p}mlp.gate_proj.weight`));
-      const up = linear(x, weight(model, `${p}mlp.up_proj.weight`));
-      h = add(h, linear(siluGate(gate, up), weight(model, `${p}mlp.down_proj.weight`)));
+      const gate = project(x, `${p}mlp.gate_proj.weight`);
+      const up = project(x, `${p}mlp.up_proj.weight`);
+      h = add(h, project(siluGate(gate, up), `${p}mlp.down_proj.weight`));
     }
     o.hooks?.blockOutput?.(layer, h);
   }

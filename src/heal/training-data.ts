@@ -1,0 +1,53 @@
+// Turning data files into training rows and a validation split: Alpaca JSON/JSONL as masked
+// instruction rows, any other file as plain text packed into fixed-length sequences.
+import { readFileSync } from 'node:fs';
+import { parseInstructionRows, tokenizeInstruction } from '../text/instruction-data.js';
+import { packTextFiles } from '../text/packing.js';
+import type { TrainingExample } from '../text/packing.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { seededPermutation } from './rng.js';
+
+export interface DataOptions {
+  /** Tokens per row: the instruction cutoff, or the packed sequence length of plain text. */
+  seqLen: number;
+  trainOnInputs: boolean;
+}
+
+export function isInstructionFile(path: string): boolean {
+  return /\.jsonl?$/i.test(path);
+}
+
+/** Rows from every file, in file order. */
+export function loadTrainingRows(files: string[], tokenizer: Tokenizer, o: DataOptions): TrainingExample[] {
+  const rows: TrainingExample[] = [];
+  const texts: string[] = [];
+  for (const f of files) {
+    const content = readFileSync(f, 'utf8');
+    if (isInstructionFile(f)) {
+      for (const r of parseInstructionRows(content, f))
+        rows.push(tokenizeInstruction(r, tokenizer, { cutoff: o.seqLen, trainOnInputs: o.trainOnInputs }));
+    } else texts.push(content);
+  }
+  if (texts.length > 0) rows.push(...packTextFiles(texts, tokenizer, o.seqLen).rows);
+  return rows;
+}
+
+/** alpaca-lora's default of 2000 validation rows, or 10% of a set smaller than 20000 rows. */
+export function defaultValSize(rows: number): number {
+  return Math.min(2000, Math.floor(rows / 10));
+}
+
+/** A seeded split into training and validation rows. */
+export function splitValidation(
+  rows: TrainingExample[],
+  valSize: number,
+  seed: number,
+): { train: TrainingExample[]; val: TrainingExample[] } {
+  if (valSize >= rows.length)
+    throw new RangeError(`--val-size ${valSize} leaves no training rows out of ${rows.length}`);
+  const order = seededPermutation(rows.length, (seed ^ 0x5eed) >>> 0);
+  const val: TrainingExample[] = [];
+  const train: TrainingExample[] = [];
+  order.forEach((idx, i) => (i < valSize ? val : train).push(rows[idx]));
+  return { train, val };
+}
