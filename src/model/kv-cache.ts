@@ -34,4 +34,33 @@ export class KVCache {
   offset(b: number, h: number, p: number): number {
     return ((b * this.config.numKvHeads + h) * this.capacity + p) * this.config.headDim;
   }
+
+  /**
+   * A new cache whose row i holds a copy of this cache's row `sourceRows[i]` (positions filled
+   * so far), with room for `capacity` positions: a context prefilled once, then scored against
+   * several continuations, one row each.
+   */
+  gatherRows(sourceRows: ArrayLike<number>, capacity = this.capacity): KVCache {
+    if (capacity < this.length)
+      throw new RangeError(`gatherRows: capacity ${capacity} is below the ${this.length} positions held`);
+    const out = new KVCache(this.config, sourceRows.length, capacity);
+    const hd = this.config.headDim;
+    const span = this.length * hd;
+    for (let i = 0; i < sourceRows.length; i++) {
+      const b = sourceRows[i];
+      if (!(Number.isInteger(b) && b >= 0 && b < this.batch))
+        throw new RangeError(`gatherRows: source row ${b} outside [0, ${this.batch})`);
+      for (let l = 0; l < this.keys.length; l++) {
+        if (this.keys[l].length === 0) continue;
+        for (let h = 0; h < this.config.numKvHeads; h++) {
+          const src = this.offset(b, h, 0);
+          const dst = out.offset(i, h, 0);
+          out.keys[l].set(this.keys[l].subarray(src, src + span), dst);
+          out.values[l].set(this.values[l].subarray(src, src + span), dst);
+        }
+      }
+    }
+    out.length = this.length;
+    return out;
+  }
 }

@@ -1,0 +1,37 @@
+// How a (context, continuation) pair becomes tokens, as lm-evaluation-harness's `_encode_pair`
+// does it: trailing whitespace of the context moves to the continuation, the whole string is
+// encoded once and the continuation is what lies beyond the context's own tokens (with a
+// SentencePiece tokenizer the continuation's leading space is thereby encoded in place).
+import type { Tokenizer } from '../text/tokenizer.js';
+
+export interface EncodedPair {
+  /** BOS then the context's tokens, left-truncated when the pair exceeds the model's context. */
+  context: number[];
+  continuation: number[];
+}
+
+export function encodePair(
+  tokenizer: Tokenizer,
+  context: string,
+  continuation: string,
+  maxSeqLen: number,
+): EncodedPair {
+  const stripped = context.replace(/\s+$/u, '');
+  const moved = context.slice(stripped.length);
+  const whole = tokenizer.encode(stripped + moved + continuation);
+  const contextIds = tokenizer.encode(stripped);
+  const cont = whole.slice(contextIds.length);
+  if (cont.length === 0)
+    throw new RangeError(
+      `continuation ${JSON.stringify(continuation)} encodes to no tokens after its context`,
+    );
+  if (cont.length > maxSeqLen)
+    throw new RangeError(
+      `continuation of ${cont.length} tokens does not fit the model's context of ${maxSeqLen}`,
+    );
+  let ctx = [tokenizer.bosId, ...contextIds];
+  // The harness feeds (context + continuation)[-(maxLen + 1):][:-1]: the context loses its head.
+  const over = ctx.length + cont.length - 1 - maxSeqLen;
+  if (over > 0) ctx = ctx.slice(over);
+  return { context: ctx, continuation: cont };
+}
