@@ -1,4 +1,153 @@
 // `shorten eval zeroshot` and `shorten bench generate`: accuracy and inference efficiency.
 import type { Command } from 'commander';
+import { benchGenerate, DEFAULT_BENCH_PROMPT, formatGenerateBench } from '../bench/generate.js';
+import type { BenchModel } from '../bench/generate.js';
+import { syntheticLlama } from '../bench/synthetic-model.js';
+import { TASKS, parseTaskList } from '../eval/tasks/definitions.js';
+import { zeroShot } from '../eval/zeroshot.js';
+import { LlamaInference } from '../model/inference.js';
+import type { DType, ModelWeights } from '../model/weights.js';
+import { inferenceOf, openModel } from '../pipeline/open-model.js';
+import { removeBlocks } from '../prune/cut.js';
+import { parseRemoveTarget } from '../prune/plan.js';
+import { widthPrune } from '../prune/width/width-prune.js';
+import { intOption, UsageError } from './options.js';
 
-export function registerMeasureCommands(_program: Command, _evalCmd: Command, _bench: Command): void {}
+const SYNTHETIC = /^synthetic-2048(?::(depth|width)=([^:]+))?(?::(f32|bf16|f16))?$/;
+
+/**
+ * A synthetic benchmark model, optionally pruned: `synthetic-2048[:depth=20%|:width=20%][:bf16]`.
+ * Depth drops the blocks just before the last one (which blocks go does not change the speed);
+ * width removes the same parameter count by magnitude. Its prompt is BOS then the prompt's UTF-8
+ * bytes as LLaMA's byte-fallback ids (3 + byte), since a random model has no tokenizer.
+ */
+function syntheticBenchModel(
+  spec: string,
+  prompt: string,
+  cache: Map<string, ModelWeights>,
+): BenchModel | null {
+  const m = SYNTHETIC.exec(spec);
+  if (!m) return null;
+  const dtype = (m[3] ?? 'f32') as DType;
+  let base = cache.get(dtype);
+  if (!base) {
+    base = syntheticLlama({}, { dtype, seed: 1 });
+    cache.set(dtype, base);
+  }
+  let weights = base;
+  if (m[1]) {
+    const blocks = parseRemoveTarget(m[2], base.config.numLayers);
+    if (m[1] === 'depth') {
+      const L = base.config.numLayers;
+      weights = removeBlocks(
+        base,
+        Array.from({ length: blocks }, (_, i) => L - 1 - blocks + i),
+      );
+    } else weights = widthPrune(base, blocks, 'magnitude', null).weights;
+  }
+  const promptIds = [base.config.bosTokenId, ...Array.from(new TextEncoder().encode(prompt), (b) => 3 + b)];
+  return { name: spec, inference: new LlamaInference(weights, spec), promptIds };
+}
+
+function intList(v: string, flag: string): number[] {
+  const out = v.split(',').map((s) => intOption(s.trim(), flag, 1));
+  if (out.length === 0) throw new UsageError(`${flag}: give at least one value`);
+  return out;
+}
+
+export function registerMeasureCommands(_program: Command, evalCmd: Command, bench: Command): void {
+  evalCmd
+    .command('zeroshot')
+    .description("Zero-shot multiple-choice accuracy with lm-evaluation-harness's protocol (acc, acc_norm)")
+    .argument('<model>', 'HF folder, GGUF file or llama2.c .bin')
+    .option('--tasks <list>', `all, or some of ${TASKS.map((t) => t.name).join(',')}`, 'all')
+    .option('--data-dir <dir>', 'folder holding the task files (default: $SHORTEN_DATA)')
+    .option('--limit <n>', 'score only the first n questions of each task')
+    .option('--batch <n>', 'questions (distinct contexts) per prefill batch', '16')
+    .option('--tokenizer <path>', 'tokenizer for a llama2.c checkpoint')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx shorten eval zeroshot model.gguf --tasks piqa,winogrande --data-dir ../shared/fixtures/tasks --json',
+    )
+    .action((model: string, opts: Record<string, string | boolean | undefined>) => {
+      let tasks;
+      try {
+        tasks = parseTaskList(String(opts.tasks));
+      } catch (err) {
+        throw new UsageError(`--tasks: ${(err as Error).message}`);
+      }
+      const dataDir = (opts.dataDir as string | undefined) ?? process.env.SHORTEN_DATA;
+      if (!dataDir) throw new UsageError('give the task folder with --data-dir or SHORTEN_DATA');
+      const limit = opts.limit === undefined ? undefined : intOption(opts.limit, '--limit', 1);
+      const batch = intOption(opts.batch, '--batch', 1);
+      const m = openModel(model, { tokenizer: opts.tokenizer as string | undefined });
+      const quiet = Boolean(opts.json) || !process.stderr.isTTY;
+      const result = zeroShot(inferenceOf(m), m.tokenizer, tasks, dataDir, {
+        limit,
+        batch,
+        onProgress: quiet ? undefined : (t, d, n) => process.stderr.write(`\r${t}: contexts ${d}/${n}   `),
+      });
+      if (!quiet) process.stderr.write('\n');
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      for (const t of tasks) {
+        const s = result.tasks[t.name];
+        if (!s) continue;
+        process.stdout.write(
+          `${t.name.padEnd(14)} ${t.metric.padEnd(8)} ${(s[t.metric] * 100).toFixed(2).padStart(6)}   (acc ${(s.acc * 100).toFixed(2)}, acc_norm ${(s.acc_norm * 100).toFixed(2)}, n ${s.n})\n`,
+        );
+      }
+      process.stdout.write(`${'average'.padEnd(23)} ${result.average.toFixed(2).padStart(6)}\n`);
+    });
+
+  bench
+    .command('generate')
+    .description(
+      'Generation latency, throughput and memory per batch size, several models in one run (the paper’s efficiency protocol)',
+    )
+    .argument(
+      '<models...>',
+      'checkpoints, or synthetic-2048[:depth=20%|:width=20%][:bf16] for the random 2048-wide benchmark model',
+    )
+    .option('--batch-sizes <list>', 'comma-separated batch sizes', '1,8,16,32,64')
+    .option('--new-tokens <n>', 'tokens generated per row (exactly; no early stop)', '128')
+    .option('--prompt <text>', 'the prompt, repeated batch-size times', DEFAULT_BENCH_PROMPT)
+    .option('--runs <n>', 'timed runs (median reported)', '5')
+    .option('--warmup <n>', 'untimed runs first', '2')
+    .option('--tokenizer <path>', 'tokenizer for llama2.c checkpoints')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx shorten bench generate synthetic-2048:bf16 synthetic-2048:depth=20%:bf16 synthetic-2048:width=20%:bf16 --json',
+    )
+    .action((models: string[], opts: Record<string, string | boolean | undefined>) => {
+      const batchSizes = intList(String(opts.batchSizes), '--batch-sizes');
+      const newTokens = intOption(opts.newTokens, '--new-tokens', 1);
+      const runs = intOption(opts.runs, '--runs', 1);
+      const warmup = intOption(opts.warmup, '--warmup', 0);
+      const prompt = String(opts.prompt);
+      const synthetic = new Map<string, ModelWeights>();
+      const benchModels = models.map((spec): BenchModel => {
+        const s = syntheticBenchModel(spec, prompt, synthetic);
+        if (s) return s;
+        const m = openModel(spec, { tokenizer: opts.tokenizer as string | undefined });
+        return {
+          name: spec,
+          inference: inferenceOf(m),
+          promptIds: [m.tokenizer.bosId, ...m.tokenizer.encode(prompt)],
+        };
+      });
+      const quiet = Boolean(opts.json) || !process.stderr.isTTY;
+      const result = benchGenerate(benchModels, {
+        batchSizes,
+        newTokens,
+        runs,
+        warmup,
+        log: quiet ? undefined : (s) => process.stderr.write(s + '\n'),
+      });
+      process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : formatGenerateBench(result));
+    });
+}

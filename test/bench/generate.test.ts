@@ -1,0 +1,102 @@
+// The generation benchmark and the measurement commands: exact token counts, KV-cache bytes
+// from the cache's geometry, one row per model and batch size, and the CLI's JSON shapes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { FIXTURES, STORIES260K_BIN } from '../helpers/fixtures.js';
+import { benchGenerate, formatGenerateBench } from '../../src/bench/generate.js';
+import { syntheticLlama } from '../../src/bench/synthetic-model.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { LlamaInference } from '../../src/model/inference.js';
+import { removeBlocks } from '../../src/prune/cut.js';
+
+async function runCli(args: string[]): Promise<string> {
+  let out = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  try {
+    await buildProgram().parseAsync(['node', 'shorten', ...args]);
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
+
+test('benchGenerate measures every model at every batch size with the KV cache its geometry implies', () => {
+  const small = {
+    hiddenSize: 64,
+    intermediateSize: 96,
+    numLayers: 4,
+    numHeads: 4,
+    numKvHeads: 2,
+    vocabSize: 300,
+    maxSeqLen: 64,
+  };
+  const w = syntheticLlama(small, { seed: 2 });
+  const models = [
+    { name: 'full', inference: new LlamaInference(w), promptIds: [1, 5, 6, 7] },
+    { name: 'depth', inference: new LlamaInference(removeBlocks(w, [1])), promptIds: [1, 5, 6, 7] },
+  ];
+  const r = benchGenerate(models, { batchSizes: [1, 3], newTokens: 5, runs: 2, warmup: 1 });
+  assert.deepEqual(
+    r.rows.map((x) => [x.batch, x.model]),
+    [
+      [1, 'full'],
+      [1, 'depth'],
+      [3, 'full'],
+      [3, 'depth'],
+    ],
+  );
+  for (const row of r.rows) {
+    const layers = row.model === 'full' ? 4 : 3;
+    // keys + values, f32, [batch, kvHeads, prompt + new tokens, headDim] per block.
+    assert.equal(row.kv_cache_bytes, 2 * 4 * layers * row.batch * 2 * (4 + 5) * 16);
+    assert.ok(Math.abs(row.throughput_tokens_per_s * row.latency_s - row.batch * 5) < 1e-6);
+    assert.ok(row.peak_rss_bytes > 0);
+  }
+  assert.equal(r.models[1].blocks, 3);
+  assert.match(formatGenerateBench(r), /depth\s+3\s/);
+});
+
+test('CLI: eval zeroshot --json and bench generate --json on stories260K', async () => {
+  const zs = JSON.parse(
+    await runCli([
+      'eval',
+      'zeroshot',
+      STORIES260K_BIN,
+      '--tasks',
+      'winogrande,openbookqa',
+      '--limit',
+      '3',
+      '--data-dir',
+      join(FIXTURES, 'tasks'),
+      '--json',
+    ]),
+  ) as { tasks: Record<string, { acc: number; acc_norm: number; n: number }>; average: number };
+  assert.deepEqual(Object.keys(zs.tasks), ['winogrande', 'openbookqa']);
+  assert.equal(zs.tasks.winogrande.n, 3);
+  assert.ok(
+    Math.abs(zs.average - ((zs.tasks.winogrande.acc + zs.tasks.openbookqa.acc_norm) / 2) * 100) < 1e-9,
+  );
+  const bench = JSON.parse(
+    await runCli([
+      'bench',
+      'generate',
+      STORIES260K_BIN,
+      '--batch-sizes',
+      '1,2',
+      '--new-tokens',
+      '4',
+      '--runs',
+      '1',
+      '--warmup',
+      '0',
+      '--json',
+    ]),
+  ) as { rows: { batch: number }[]; models: { prompt_tokens: number }[] };
+  assert.deepEqual(
+    bench.rows.map((x) => x.batch),
+    [1, 2],
+  );
+  assert.ok(bench.models[0].prompt_tokens > 1);
+});
