@@ -1,0 +1,109 @@
+// LoRA on a Linear: gradients by finite differences in float64 (with and without dropout), the
+// composition against the merged weight, and the whole forward with adapters.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyMask, dropoutMask, loraLinear } from '../../src/model/lora-linear.js';
+import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
+import { createLoraAdapters, loraTargets, mergeLora, PAPER_TARGET_MODULES } from '../../src/heal/lora.js';
+import { TrainingRng } from '../../src/heal/rng.js';
+import { linear } from '../../src/tensor/ops/linear.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { mulberry32 } from '../helpers/random.js';
+import { checkGradients, randomTensor } from '../tensor/gradcheck.js';
+import { tinyWeights } from './tiny-model.js';
+
+test('loraLinear gradients (x, A, B, bias) match finite differences, with a dropout mask', () => {
+  const rand = mulberry32(7);
+  const x = randomTensor([5, 7], rand);
+  const w = randomTensor([6, 7], rand, false);
+  const bias = randomTensor([6], rand);
+  const a = randomTensor([3, 7], rand);
+  const b = randomTensor([6, 3], rand);
+  const adapter = { a, b, scale: 16 / 3, dropout: 0.3 };
+  const maskRng = new TrainingRng(3);
+  const mask = dropoutMask('f64', x.size, 0.3, maskRng.next);
+  assert.ok(mask.some((m) => m === 0) && mask.some((m) => m > 1), 'mask drops some and rescales the rest');
+  checkGradients(() => loraLinear(x, w, bias, { ...adapter, dropout: 0 }), [x, a, b, bias], rand);
+  checkGradients(() => linear(linear(applyMask(x, mask), a), b), [x, a, b], rand);
+});
+
+test('without dropout, loraLinear equals a Linear with W + (alpha/r)·B·A', () => {
+  const rand = mulberry32(8);
+  const x = randomTensor([4, 9], rand, false);
+  const w = randomTensor([5, 9], rand, false);
+  const a = randomTensor([2, 9], rand, false);
+  const b = randomTensor([5, 2], rand, false);
+  const y = loraLinear(x, w, null, { a, b, scale: 4, dropout: 0.5 });
+  const merged = Tensor.zeros([5, 9], 'f64');
+  for (let o = 0; o < 5; o++)
+    for (let i = 0; i < 9; i++) {
+      let s = 0;
+      for (let k = 0; k < 2; k++) s += b.data[o * 2 + k] * a.data[k * 9 + i];
+      merged.data[o * 9 + i] = w.data[o * 9 + i] + 4 * s;
+    }
+  const ref = linear(x, merged);
+  for (let i = 0; i < y.size; i++) assert.ok(Math.abs(y.data[i] - ref.data[i]) < 1e-12);
+});
+
+test('the forward with adapters: finite-difference gradients of A and B, and merge gives the same logits', () => {
+  const weights = tinyWeights(2);
+  const targets = loraTargets(weights.config, PAPER_TARGET_MODULES);
+  assert.equal(targets.length, 14);
+  const adapters = createLoraAdapters(
+    weights,
+    targets,
+    { r: 2, alpha: 4, dropout: 0, targetModules: [] },
+    new TrainingRng(1),
+  );
+  // B starts at zero (the model is unchanged); give it values so A's gradient is not zero.
+  const rand = mulberry32(4);
+  for (const ad of adapters.values())
+    for (let i = 0; i < ad.b.size; i++) ad.b.data[i] = (rand() * 2 - 1) * 0.1;
+  const ids = Int32Array.from([1, 5, 9, 3, 7, 2, 4, 8]);
+  const tg = nextTokenTargets(ids, 2, 4);
+  const f32 = buildModel(weights);
+  f32.lora = adapters;
+  const withAdapters = llamaForward(f32, ids, { batch: 2, seqLen: 4, targets: tg });
+  const merged = llamaForward(buildModel(mergeLora(weights, adapters)), ids, {
+    batch: 2,
+    seqLen: 4,
+    targets: tg,
+  });
+  for (let i = 0; i < withAdapters.logits.size; i++)
+    assert.ok(Math.abs(withAdapters.logits.data[i] - merged.logits.data[i]) < 1e-4, `logit ${i}`);
+
+  const f64 = buildModel(weights, { kind: 'f64' });
+  const f64Adapters = new Map(
+    [...adapters].map(([n, ad]) => [
+      n,
+      {
+        ...ad,
+        a: new Tensor(ad.a.shape, Float64Array.from(ad.a.data), true),
+        b: new Tensor(ad.b.shape, Float64Array.from(ad.b.data), true),
+      },
+    ]),
+  );
+  f64.lora = f64Adapters;
+  const some = [...f64Adapters.values()].filter((_, i) => i % 5 === 0).flatMap((ad) => [ad.a, ad.b]);
+  checkGradients(() => llamaForward(f64, ids, { batch: 2, seqLen: 4, targets: tg }).loss!, some, rand, {
+    tolerance: 1e-5,
+  });
+});
+
+test('PEFT initialization: A within ±1/√in and not constant, B zero', () => {
+  const weights = tinyWeights(3);
+  const name = 'model.layers.1.mlp.down_proj.weight';
+  const ad = createLoraAdapters(
+    weights,
+    [name],
+    { r: 8, alpha: 16, dropout: 0.05, targetModules: [] },
+    new TrainingRng(9),
+  ).get(name)!;
+  const bound = 1 / Math.sqrt(20);
+  assert.deepEqual(ad.a.shape, [8, 20]);
+  assert.deepEqual(ad.b.shape, [16, 8]);
+  assert.ok(ad.a.data.every((v) => Math.abs(v) <= bound));
+  assert.ok(Math.max(...ad.a.data) > bound * 0.8 && Math.min(...ad.a.data) < -bound * 0.8);
+  assert.ok(ad.b.data.every((v) => v === 0));
+  assert.equal(ad.scale, 2);
+});
