@@ -1,53 +1,11 @@
 // `shorten eval zeroshot` and `shorten bench generate`: accuracy and inference efficiency.
 import type { Command } from 'commander';
 import { benchGenerate, DEFAULT_BENCH_PROMPT, formatGenerateBench } from '../bench/generate.js';
-import type { BenchModel } from '../bench/generate.js';
-import { syntheticLlama } from '../bench/synthetic-model.js';
+import { openBenchModels } from '../bench/generate-models.js';
 import { TASKS, parseTaskList } from '../eval/tasks/definitions.js';
 import { zeroShot } from '../eval/zeroshot.js';
-import { LlamaInference } from '../model/inference.js';
-import type { DType, ModelWeights } from '../model/weights.js';
 import { inferenceOf, openModel } from '../pipeline/open-model.js';
-import { removeBlocks } from '../prune/cut.js';
-import { parseRemoveTarget } from '../prune/plan.js';
-import { widthPrune } from '../prune/width/width-prune.js';
 import { intOption, UsageError } from './options.js';
-
-const SYNTHETIC = /^synthetic-2048(?::(depth|width)=([^:]+))?(?::(f32|bf16|f16))?$/;
-
-/**
- * A synthetic benchmark model, optionally pruned: `synthetic-2048[:depth=20%|:width=20%][:bf16]`.
- * Depth drops the blocks just before the last one (which blocks go does not change the speed);
- * width removes the same parameter count by magnitude. Its prompt is BOS then the prompt's UTF-8
- * bytes as LLaMA's byte-fallback ids (3 + byte), since a random model has no tokenizer.
- */
-function syntheticBenchModel(
-  spec: string,
-  prompt: string,
-  cache: Map<string, ModelWeights>,
-): BenchModel | null {
-  const m = SYNTHETIC.exec(spec);
-  if (!m) return null;
-  const dtype = (m[3] ?? 'f32') as DType;
-  let base = cache.get(dtype);
-  if (!base) {
-    base = syntheticLlama({}, { dtype, seed: 1 });
-    cache.set(dtype, base);
-  }
-  let weights = base;
-  if (m[1]) {
-    const blocks = parseRemoveTarget(m[2], base.config.numLayers);
-    if (m[1] === 'depth') {
-      const L = base.config.numLayers;
-      weights = removeBlocks(
-        base,
-        Array.from({ length: blocks }, (_, i) => L - 1 - blocks + i),
-      );
-    } else weights = widthPrune(base, blocks, 'magnitude', null).weights;
-  }
-  const promptIds = [base.config.bosTokenId, ...Array.from(new TextEncoder().encode(prompt), (b) => 3 + b)];
-  return { name: spec, inference: new LlamaInference(weights, spec), promptIds };
-}
 
 function intList(v: string, flag: string): number[] {
   const out = v.split(',').map((s) => intOption(s.trim(), flag, 1));
@@ -129,17 +87,7 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
       const runs = intOption(opts.runs, '--runs', 1);
       const warmup = intOption(opts.warmup, '--warmup', 0);
       const prompt = String(opts.prompt);
-      const synthetic = new Map<string, ModelWeights>();
-      const benchModels = models.map((spec): BenchModel => {
-        const s = syntheticBenchModel(spec, prompt, synthetic);
-        if (s) return s;
-        const m = openModel(spec, { tokenizer: opts.tokenizer as string | undefined });
-        return {
-          name: spec,
-          inference: inferenceOf(m),
-          promptIds: [m.tokenizer.bosId, ...m.tokenizer.encode(prompt)],
-        };
-      });
+      const benchModels = openBenchModels(models, prompt, opts.tokenizer as string | undefined);
       const quiet = Boolean(opts.json) || !process.stderr.isTTY;
       const result = benchGenerate(benchModels, {
         batchSizes,

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { FIXTURES, STORIES260K_BIN } from '../helpers/fixtures.js';
 import { benchGenerate, formatGenerateBench } from '../../src/bench/generate.js';
 import { syntheticLlama } from '../../src/bench/synthetic-model.js';
-import { buildProgram } from '../../src/cli/main.js';
+import { Command } from 'commander';
+import { registerMeasureCommands } from '../../src/cli/measure-commands.js';
 import { LlamaInference } from '../../src/model/inference.js';
 import { removeBlocks } from '../../src/prune/cut.js';
 
@@ -15,7 +16,9 @@ async function runCli(args: string[]): Promise<string> {
   const write = process.stdout.write;
   process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
   try {
-    await buildProgram().parseAsync(['node', 'shorten', ...args]);
+    const program = new Command('shorten').exitOverride();
+    registerMeasureCommands(program, program.command('eval'), program.command('bench'));
+    await program.parseAsync(['node', 'shorten', ...args]);
   } finally {
     process.stdout.write = write;
   }
