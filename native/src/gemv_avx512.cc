@@ -87,7 +87,7 @@ void gemvTyped(const GemvArgs& p) {
   const int64_t bytes = p.n * p.k * (T == WeightType::F32 ? 4 : 2);
   // Below ~256 KB the weights sit in cache and waking a second thread costs more than it saves.
   if (bytes < (int64_t{1} << 18) || threadCount() == 1) return rowsRange<T>(p, 0, p.n);
-  parallelFor(p.n, kRows, [&](int64_t j0, int64_t j1) { rowsRange<T>(p, j0, j1); });
+  parallelFor(p.n, kRows, [&](int64_t j0, int64_t j1) { rowsRange<T>(p, j0, j1); }, 2 * p.k);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ void gemvPortable(const GemvArgs& p) {
       }
       p.y[j] = p.beta == 0.0f ? p.alpha * acc : p.alpha * acc + p.beta * p.y[j];
     }
-  });
+  }, 2 * p.k);
 }
 
 }  // namespace shorten

@@ -52,7 +52,9 @@ void cachedAttentionForward(float* out, const float* q, const float* keys, const
   const bool simd = activeIsa() != Isa::Portable;
   const int64_t group = Hq / Hkv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-  parallelFor(B * S * Hq, 1, [&](int64_t begin, int64_t end) {
+  parallelFor(
+      B * S * Hq, 1,
+      [&](int64_t begin, int64_t end) {
     std::vector<float> scores(static_cast<size_t>(start + S));
     for (int64_t job = begin; job < end; ++job) {
       const int64_t h = job % Hq, s = (job / Hq) % S, b = job / (Hq * S);
@@ -83,7 +85,8 @@ void cachedAttentionForward(float* out, const float* q, const float* keys, const
         else axpyPortable(o, scores[p] * inv, vv, D);
       }
     }
-  });
+      },
+      4 * (start + S) * D);
 }
 
 }  // namespace shorten

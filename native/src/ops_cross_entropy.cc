@@ -21,7 +21,7 @@ void crossEntropyForward(float* losses, float* lse, const float* logits, const i
       lse[n] = static_cast<float>(l);
       losses[n] = targets[n] >= 0 ? static_cast<float>(l - z[targets[n]]) : 0.0f;
     }
-  });
+  }, 8 * V);
 }
 
 void crossEntropyBackward(float* dlogits, const float* dlosses, const float* logits, const float* lse,
@@ -35,7 +35,7 @@ void crossEntropyBackward(float* dlogits, const float* dlosses, const float* log
       for (int64_t v = 0; v < V; v++) dz[v] += g * std::exp(z[v] - l);
       dz[targets[n]] -= g;
     }
-  });
+  }, 8 * V);
 }
 
 }  // namespace shorten

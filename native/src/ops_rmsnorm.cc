@@ -19,7 +19,7 @@ void rmsnormForward(float* out, float* rstd, const float* inp, const float* weig
       rstd[n] = r;
       for (int64_t c = 0; c < C; c++) y[c] = x[c] * r * weight[c];
     }
-  });
+  }, 4 * C);
 }
 
 void rmsnormBackward(float* dinp, float* dweight, const float* dout, const float* inp, const float* weight,
@@ -36,7 +36,7 @@ void rmsnormBackward(float* dinp, float* dweight, const float* dout, const float
         float k = static_cast<float>(dot * r * r * r / C);
         for (int64_t c = 0; c < C; c++) dx[c] += r * dy[c] * weight[c] - k * x[c];
       }
-    });
+    }, 6 * C);
   }
   if (dweight) {
     parallelFor(C, 16, [&](int64_t begin, int64_t end) {
@@ -46,7 +46,7 @@ void rmsnormBackward(float* dinp, float* dweight, const float* dout, const float
         float r = rstd[n];
         for (int64_t c = begin; c < end; c++) dweight[c] += dy[c] * x[c] * r;
       }
-    });
+    }, 2 * N);
   }
 }
 

@@ -40,7 +40,7 @@ void rotate(float* out, const float* inp, const int32_t* positions, int64_t N, i
         }
       }
     }
-  });
+  }, 4 * H * D);
 }
 
 }  // namespace

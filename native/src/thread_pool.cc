@@ -2,6 +2,7 @@
 #include "thread_pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
@@ -72,14 +73,17 @@ class Pool {
     insideJob = true;
     uint64_t seen = 0;  // the generation at construction: a job posted before this thread ran is still seen
     for (;;) {
-      // Spin for a short while before sleeping, so back-to-back kernels start fast.
+      // Spin for about a millisecond before sleeping: kernels come back to back with a little
+      // JavaScript between them, and a futex wake-up costs more than most small kernels.
       uint64_t now = seen;
-      for (int i = 0; i < 20000; ++i) {
+      auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(1000);
+      for (int i = 0;; ++i) {
         now = generation_.load(std::memory_order_acquire);
         if (now != seen) break;
 #if defined(__x86_64__)
         __builtin_ia32_pause();
 #endif
+        if ((i & 63) == 0 && std::chrono::steady_clock::now() > spinUntil) break;
       }
       if (now == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -133,11 +137,11 @@ void runOnThreads(const std::function<void(int, int)>& fn) {
   getPool().run(fn);
 }
 
-void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn, int64_t costPerItem) {
   if (n <= 0) return;
   if (grain < 1) grain = 1;
   int64_t units = (n + grain - 1) / grain;
-  if (units == 1 || insideJob) {
+  if (units == 1 || insideJob || (costPerItem > 0 && n * costPerItem < kInlineWork)) {
     fn(0, n);
     return;
   }

@@ -16,7 +16,12 @@ void setThreadCount(int n);
 void runOnThreads(const std::function<void(int tid, int nthreads)>& fn);
 
 // Splits [0, n) into contiguous chunks, one per thread, each a multiple of grain
-// (except the last), and runs fn(begin, end) on each non-empty chunk.
-void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
+// (except the last), and runs fn(begin, end) on each non-empty chunk. With costPerItem (about
+// the flops or bytes one item takes) a job too small to pay for waking the workers runs inline.
+void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn,
+                 int64_t costPerItem = 0);
+
+// Work below this (flops or bytes) runs on the calling thread: waking a worker costs more.
+constexpr int64_t kInlineWork = 1 << 18;
 
 }  // namespace shorten
