@@ -7,6 +7,7 @@ import { registerHealCommands } from './heal-commands.js';
 import { registerMeasureCommands } from './measure-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerPruneCommands } from './prune-commands.js';
+import { registerTokenizerCommands } from './tokenizer-commands.js';
 import { UsageError } from './options.js';
 
 function packageVersion(): string {
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerPruneCommands(program, benchCmd);
   registerHealCommands(program, benchCmd);
   registerMeasureCommands(program, evalCmd, benchCmd);
+  registerTokenizerCommands(program);
   registerBench(benchCmd);
   return program;
 }
