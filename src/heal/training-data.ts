@@ -17,7 +17,10 @@ export function isInstructionFile(path: string): boolean {
   return /\.jsonl?$/i.test(path);
 }
 
-/** Rows from every file, in file order. */
+/**
+ * Rows from every file, in file order. Rows with nothing to score (a prompt longer than the cutoff)
+ * are left out: they would add no gradient, and a step made only of them would have no loss.
+ */
 export function loadTrainingRows(files: string[], tokenizer: Tokenizer, o: DataOptions): TrainingExample[] {
   const rows: TrainingExample[] = [];
   const texts: string[] = [];
@@ -29,7 +32,7 @@ export function loadTrainingRows(files: string[], tokenizer: Tokenizer, o: DataO
     } else texts.push(content);
   }
   if (texts.length > 0) rows.push(...packTextFiles(texts, tokenizer, o.seqLen).rows);
-  return rows;
+  return rows.filter((r) => r.targets.some((t) => t >= 0));
 }
 
 /** alpaca-lora's default of 2000 validation rows, or 10% of a set smaller than 20000 rows. */
@@ -43,6 +46,8 @@ export function splitValidation(
   valSize: number,
   seed: number,
 ): { train: TrainingExample[]; val: TrainingExample[] } {
+  if (rows.length === 0)
+    throw new RangeError('no training rows with a token to score (is the cutoff shorter than the prompts?)');
   if (valSize >= rows.length)
     throw new RangeError(`--val-size ${valSize} leaves no training rows out of ${rows.length}`);
   const order = seededPermutation(rows.length, (seed ^ 0x5eed) >>> 0);
