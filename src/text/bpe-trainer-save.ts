@@ -1,0 +1,28 @@
+// Writes a trained BPE vocabulary as tokenizer.json (Llama-2 form) plus tokenizer_config.json,
+// the same pair of files an HF model folder from saveModelWithTokenizer carries.
+
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../formats/atomic-write.js';
+import { llamaTokenizerJsonFromVocab } from './sentencepiece-tokenizer-json.js';
+import type { SentencePieceVocab } from './sentencepiece-vocab.js';
+
+/** tokenizer_config.json as save-model.ts writes it (no model_max_length: there is no model yet). */
+export function tokenizerConfigOf(vocab: SentencePieceVocab): Record<string, unknown> {
+  return {
+    tokenizer_class: 'LlamaTokenizerFast',
+    bos_token: vocab.pieces[vocab.bosId],
+    eos_token: vocab.pieces[vocab.eosId],
+    add_bos_token: true,
+    add_eos_token: false,
+    clean_up_tokenization_spaces: false,
+  };
+}
+
+/** Writes `tokenizerJsonPath` and tokenizer_config.json beside it, each atomically. */
+export function writeTrainedTokenizer(vocab: SentencePieceVocab, tokenizerJsonPath: string): void {
+  const encoder = new TextEncoder();
+  const json = JSON.stringify(llamaTokenizerJsonFromVocab(vocab), null, 2) + '\n';
+  const config = JSON.stringify(tokenizerConfigOf(vocab), null, 2) + '\n';
+  writeFileAtomic(join(dirname(tokenizerJsonPath), 'tokenizer_config.json'), [encoder.encode(config)]);
+  writeFileAtomic(tokenizerJsonPath, [encoder.encode(json)]);
+}
