@@ -6,9 +6,9 @@ import { writeTrainedTokenizer } from '../text/bpe-trainer-save.js';
 import { loadTokenizerJson } from '../text/tokenizer-json.js';
 import { intOption, numberOption, UsageError } from './options.js';
 
-function collectFiles(value: string, previous: string[]): string[] {
+function collectFiles(value: string, previous: string[] | undefined): string[] {
   return [
-    ...previous,
+    ...(previous ?? []),
     ...value
       .split(',')
       .map((s) => s.trim())
@@ -21,7 +21,7 @@ export function registerTokenizerCommands(program: Command): void {
   tokenizer
     .command('train')
     .description('Train a BPE tokenizer with byte fallback (Llama-2 form) and write tokenizer.json')
-    .requiredOption('--text <files>', 'text files, comma-separated and/or repeated', collectFiles, [])
+    .requiredOption('--text <files>', 'text files, comma-separated and/or repeated', collectFiles)
     .option('--vocab <n>', 'vocabulary size, 3 special and 256 byte pieces included', '512')
     .requiredOption('--out <path>', 'the tokenizer.json to write (tokenizer_config.json goes beside it)')
     .option('--max-bytes <n>', 'read at most this many bytes of text in all')
@@ -33,7 +33,7 @@ export function registerTokenizerCommands(program: Command): void {
       '\nExample:\n  npx shorten tokenizer train --text ../shared/corpus/tinystories/ts_czhou578_val.txt,../shared/corpus/tinystories/ts_czhou578_test.txt --vocab 512 --out tok/tokenizer.json',
     )
     .action((opts: Record<string, string | string[] | boolean | undefined>) => {
-      const files = opts.text as string[];
+      const files = (opts.text as string[] | undefined) ?? [];
       if (files.length === 0) throw new UsageError('--text: expected at least one text file');
       const vocabSize = intOption(opts.vocab, '--vocab', 259);
       const coverage = numberOption(opts.characterCoverage, '--character-coverage');
@@ -46,7 +46,8 @@ export function registerTokenizerCommands(program: Command): void {
 
       const started = performance.now();
       const text = readTrainingText(files, { maxBytes, separator: String(opts.separator) });
-      if (text.documents.length === 0) throw new UsageError(`--text: ${files.join(', ')} hold no text`);
+      if (text.documents.length === 0)
+        throw new UsageError(`--text: expected some text, but ${files.join(', ')} held none`);
       const result = trainBpe(text.documents, {
         vocabSize,
         characterCoverage: coverage,
