@@ -97,18 +97,6 @@ void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, i
   }
 }
 
-// Requests rows [part*rows/parts, (part+1)*rows/parts) of a rows × rowFloats rectangle into L2,
-// so the next block's packing finds its source there instead of waiting on DRAM.
-inline void prefetchSlice(const float* base, int64_t ld, int64_t rows, int64_t rowFloats, int64_t part,
-                          int64_t parts) {
-  const int64_t r0 = rows * part / parts, r1 = rows * (part + 1) / parts;
-  for (int64_t r = r0; r < r1; ++r) {
-    const char* row = reinterpret_cast<const char*>(base + r * ld);
-    for (int64_t offset = 0; offset < rowFloats * 4; offset += 64) _mm_prefetch(row + offset, _MM_HINT_T1);
-    _mm_prefetch(row + rowFloats * 4 - 1, _MM_HINT_T1);
-  }
-}
-
 // The blocked driver. Kernel supplies MR, NR, and run(kc, aPanel, bPanel, c, ldc, alpha, beta)
 // that computes one full MR × NR tile, C = alpha·acc + beta·C, never reading C when beta == 0.
 template <class Kernel>
@@ -172,23 +160,9 @@ struct BlockedGemm {
           const int64_t nc = std::min(ncMax, n1 - jc);
           const float* bBlock = p.transB ? p.b + jc * p.ldb + pc : p.b + pc * p.ldb + jc;
           packBlock<NR>(bBlock, p.ldb, bDepthContiguous, nc, kc, bPack);
-          // The B block packed next: the following columns, or the first ones one depth block on.
-          int64_t nextJc = jc + nc, nextPc = pc;
-          if (nextJc >= n1) nextJc = n0, nextPc = pc + kc;
-          const bool prefetchNext = nextPc < p.k;
-          const int64_t nextKc = std::min(kcMax, p.k - nextPc), nextNc = std::min(ncMax, n1 - nextJc);
-          const float* nextB = p.transB ? p.b + nextJc * p.ldb + nextPc : p.b + nextPc * p.ldb + nextJc;
-          const int64_t irSteps = (mc + MR - 1) / MR;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
             const float* aPanel = aPack + ir * kc;
-            if (prefetchNext) {
-              if (p.transB) {
-                prefetchSlice(nextB, p.ldb, nextNc, nextKc, ir / MR, irSteps);
-              } else {
-                prefetchSlice(nextB, p.ldb, nextKc, nextNc, ir / MR, irSteps);
-              }
-            }
             for (int64_t jr = 0; jr < nc; jr += NR) {
               const int64_t nr = std::min<int64_t>(NR, nc - jr);
               const float* bPanel = bPack + jr * kc;
