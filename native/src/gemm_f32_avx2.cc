@@ -10,7 +10,7 @@ struct Avx2Kernel {
   static constexpr int NR = 16;
   static constexpr int64_t kMaxKc = 256;
   static constexpr int64_t kMaxMc = 1020;
-  static constexpr int64_t kMaxNc = 1024;
+  static constexpr int64_t kMaxNc = 384;
 
   static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
                   float beta) {

@@ -110,6 +110,7 @@ struct BlockedGemm {
   // Splits extent into the fewest blocks of at most maxBlock, equal to within a multiple of
   // unit, so a k of 2100 is two blocks of 1050 rather than 2048 and a thin 52.
   static int64_t blockSize(int64_t extent, int64_t maxBlock, int64_t unit) {
+    if (extent <= 0) return unit;
     int64_t blocks = (extent + maxBlock - 1) / maxBlock;
     int64_t size = (extent + blocks - 1) / blocks;
     return std::min(maxBlock, (size + unit - 1) / unit * unit);

@@ -127,6 +127,8 @@ for (const isa of isas) {
       for (const [transA, transB] of FORMS) {
         runCase({ transA, transB, m: 300, n: 257, k: 300, alpha: 1, beta: 0, pad: 0 }, seed++);
         runCase({ transA, transB, m: 129, n: 300, k: 290, alpha: 0.5, beta: -2, pad: 5 }, seed++);
+        // Too few columns to split between threads: the rows are split instead.
+        runCase({ transA, transB, m: 300, n: 129, k: 300, alpha: 1.5, beta: 0.25, pad: 2 }, seed++);
       }
     } finally {
       setIsa(best);
