@@ -31,7 +31,6 @@ thread_local Scratch tlsA, tlsB;
 constexpr int kMR = 6;
 constexpr int kNR = 16;  // 6×16: 12 accumulators + 2 B vectors + a broadcast of the 16 ymm
 constexpr int64_t kKC = 256;
-constexpr int64_t kMC = 384;
 
 // Lane i is all-ones when i < n, for maskload/maskstore on the last columns.
 inline __m256i laneMask(int64_t n) {
@@ -39,9 +38,11 @@ inline __m256i laneMask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::clamp<int64_t>(n, 0, 8))), idx);
 }
 
+// alpha and beta come by pointer: as float arguments they would sit in two of the 16 ymm
+// registers through the k loop and force an accumulator to spill (a store-load chain per step).
 template <int MR>
 void kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int64_t nc,
-            float alpha, float beta) {
+            const float* alphaBeta) {
   __m256 acc[MR][2];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
@@ -54,9 +55,12 @@ void kernel(int64_t kc, const float* __restrict a, const float* __restrict b, fl
       acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
     }
   }
+  const float alpha = alphaBeta[0], beta = alphaBeta[1];
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   if (nc == kNR) {
+#pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
       for (int v = 0; v < 2; ++v) {
         float* cp = c + r * ldc + 8 * v;
         __m256 x = _mm256_mul_ps(acc[r][v], va);
@@ -67,7 +71,9 @@ void kernel(int64_t kc, const float* __restrict a, const float* __restrict b, fl
   } else {
     // Masked lanes are neither read nor written, so C's padding stays untouched.
     const __m256i m[2] = {laneMask(nc), laneMask(nc - 8)};
+#pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
       for (int v = 0; v < 2; ++v) {
         float* cp = c + r * ldc + 8 * v;
         __m256 x = _mm256_mul_ps(acc[r][v], va);
@@ -78,7 +84,7 @@ void kernel(int64_t kc, const float* __restrict a, const float* __restrict b, fl
   }
 }
 
-using Kernel = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, float, float);
+using Kernel = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, const float*);
 
 template <int... R>
 constexpr Kernel kernelFor(int mr, std::integer_sequence<int, R...>) {
@@ -138,27 +144,39 @@ void packB(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t kc
   }
 }
 
-// BLIS-style blocking: an MC×KC block of A in L2, each KC×NR B micro-panel packed once and
-// kept in L1 while every MR-row micro-panel of A passes over it.
+// Blocked driver. A (a row block, all of k) is packed once; then for each NC-column block of C
+// every k block runs over it, so the C block (a few hundred KB) stays in L2 across k blocks.
+// Within a k block each KC×NR B micro-panel is packed once (L1-resident) and every MR-row A
+// micro-panel passes over it.
+constexpr int64_t kABudget = int64_t{6} << 20;    // bytes of packed A per thread (L3-resident)
+constexpr int64_t kCBudget = int64_t{384} << 10;  // bytes of the C block kept in L2
+
 void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-  const int64_t kcMax = std::min<int64_t>(kKC, p.k);
-  const int64_t mcMax = std::min<int64_t>(kMC, i1 - i0);
-  float* aBuf = tlsA.get(sizeof(float) * kcMax * ((mcMax + kMR - 1) / kMR * kMR));
-  float* bBuf = tlsB.get(sizeof(float) * kcMax * kNR);
-  for (int64_t l0 = 0; l0 < p.k; l0 += kKC) {
-    const int64_t kc = std::min<int64_t>(kKC, p.k - l0);
-    const float beta = l0 == 0 ? p.beta : 1.0f;
-    for (int64_t ic = i0; ic < i1; ic += kMC) {
-      const int64_t mc = std::min<int64_t>(kMC, i1 - ic);
-      packA(p, ic, mc, l0, kc, aBuf);
-      for (int64_t jc = j0; jc < j1; jc += kNR) {
-        const int64_t nc = std::min<int64_t>(kNR, j1 - jc);
-        packB(p, jc, nc, l0, kc, bBuf);
-        for (int64_t ir = 0; ir < mc; ir += kMR) {
-          const int mr = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
-          kernelFor(mr, std::make_integer_sequence<int, kMR>())(kc, aBuf + ir * kc, bBuf,
-                                                               p.c + (ic + ir) * p.ldc + jc, p.ldc, nc, p.alpha,
-                                                               beta);
+  const int64_t mcMax = std::max<int64_t>(kMR, kABudget / (4 * p.k) / kMR * kMR);
+  // Equal row blocks: a short last block would repack all of B for little work.
+  const int64_t mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
+  const int64_t mc0 = ((i1 - i0 + mBlocks - 1) / mBlocks + kMR - 1) / kMR * kMR;
+  const int64_t nc0 = std::max<int64_t>(kNR, kCBudget / (4 * mc0) / kNR * kNR);
+  float* aBuf = tlsA.get(sizeof(float) * p.k * mc0);
+  float* bBuf = tlsB.get(sizeof(float) * std::min<int64_t>(kKC, p.k) * kNR);
+  for (int64_t ic = i0; ic < i1; ic += mc0) {
+    const int64_t mc = std::min<int64_t>(mc0, i1 - ic);
+    const int64_t mcPad = (mc + kMR - 1) / kMR * kMR;
+    for (int64_t l0 = 0; l0 < p.k; l0 += kKC) packA(p, ic, mc, l0, std::min<int64_t>(kKC, p.k - l0), aBuf + mcPad * l0);
+    for (int64_t jb = j0; jb < j1; jb += nc0) {
+      const int64_t jbEnd = std::min<int64_t>(j1, jb + nc0);
+      for (int64_t l0 = 0; l0 < p.k; l0 += kKC) {
+        const int64_t kc = std::min<int64_t>(kKC, p.k - l0);
+        const float alphaBeta[2] = {p.alpha, l0 == 0 ? p.beta : 1.0f};
+        const float* aBlock = aBuf + mcPad * l0;
+        for (int64_t jc = jb; jc < jbEnd; jc += kNR) {
+          const int64_t nc = std::min<int64_t>(kNR, jbEnd - jc);
+          packB(p, jc, nc, l0, kc, bBuf);
+          for (int64_t ir = 0; ir < mc; ir += kMR) {
+            const int mr = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
+            kernelFor(mr, std::make_integer_sequence<int, kMR>())(kc, aBlock + ir * kc, bBuf,
+                                                                 p.c + (ic + ir) * p.ldc + jc, p.ldc, nc, alphaBeta);
+          }
         }
       }
     }

@@ -314,7 +314,7 @@ struct NextPanelPrefetch {
   }
 };
 
-constexpr int64_t kABudget = int64_t{4} << 20;  // bytes of packed A per thread
+constexpr int64_t kABudget = int64_t{6} << 20;  // bytes of packed A per thread (L3-resident)
 constexpr int64_t kCBudget = int64_t{384} << 10;  // bytes of the C block kept in L2
 
 template <bool kBf16>
@@ -327,7 +327,9 @@ void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int6
   static constexpr auto seq = std::make_integer_sequence<int, MR>();
   const int64_t kUnits = (p.k + kStep - 1) / kStep;  // KC is even, so blocks never split a pair
   const int64_t mcMax = std::max<int64_t>(MR, kABudget / int64_t(sizeof(Unit) * kUnits) / MR * MR);
-  const int64_t mc0 = std::min<int64_t>(mcMax, (i1 - i0 + MR - 1) / MR * MR);
+  // Equal row blocks: a short last block would repack all of B for little work.
+  const int64_t mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
+  const int64_t mc0 = ((i1 - i0 + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
   const int64_t nc0 = std::max<int64_t>(NR, kCBudget / (4 * mc0) / NR * NR);
   Unit* aBuf = static_cast<Unit*>(tlsA.get(sizeof(Unit) * kUnits * mc0));
   Unit* bBuf = static_cast<Unit*>(tlsB.get(sizeof(Unit) * std::min<int64_t>(KC / kStep, kUnits) * NR));
