@@ -10,6 +10,7 @@ import { writeGguf } from './gguf-writer.js';
 import { readHfFolder, writeHfFolder } from './hf-folder.js';
 import { readLlama2c, writeLlama2c } from './llama2c.js';
 import { checkModelTensors } from './model-tensors.js';
+import { refuseOutputOverInput } from './output-guard.js';
 
 export type CheckpointFormat = 'hf' | 'gguf' | 'llama2c';
 
@@ -75,6 +76,7 @@ export function saveModel(
   format: CheckpointFormat,
   extras: SaveExtras = {},
 ): void {
+  refuseOutputOverInput(out, { replaces: format === 'hf' });
   if (format === 'hf') writeHfFolder(out, weights, { extraFiles: extras.extraFiles });
   else if (format === 'gguf') writeGguf(out, weights, { metadata: extras.ggufMetadata, name: extras.name });
   else if (format === 'llama2c') writeLlama2c(out, weights, extras.llama2cRopeTables);

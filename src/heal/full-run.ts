@@ -1,6 +1,7 @@
 // Full-parameter training on packed plain text: the paper's continued pretraining (`shorten cpt`)
 // and pretraining from a random initialization (`shorten pretrain`), both writing an HF folder.
 import { readFileSync } from 'node:fs';
+import { refuseOutputOverInput } from '../formats/output-guard.js';
 import { buildModel, trainableParameters } from '../model/llama-forward.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -24,6 +25,7 @@ export function runFullTraining(
   tokenizer: Tokenizer,
   s: FullRunSettings,
 ): { result: TrainResult; weights: ModelWeights } {
+  refuseOutputOverInput(s.out, { mapped: true });
   const rows = loadTrainingRows(s.text, tokenizer, { seqLen: s.seqLen, trainOnInputs: true });
   const { train, val } = splitValidation(rows, s.valSize ?? defaultValSize(rows.length), s.seed);
   const model = buildModel(weights, { kind: 'f32', trainable: () => true });

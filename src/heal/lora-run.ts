@@ -2,6 +2,7 @@
 // folder, the best by validation loss under best/).
 import { readFileSync } from 'node:fs';
 import { peftLoraConfig, writePeftAdapter } from '../formats/peft-adapter.js';
+import { refuseOutputOverInput } from '../formats/output-guard.js';
 import type { AdapterPair } from '../formats/peft-adapter.js';
 import { buildModel } from '../model/llama-forward.js';
 import type { LoraAdapter } from '../model/lora-linear.js';
@@ -37,6 +38,7 @@ export function runLora(
   tokenizer: Tokenizer,
   s: LoraRunSettings,
 ): { result: TrainResult; adapters: Map<string, LoraAdapter> } {
+  refuseOutputOverInput(s.out, { mapped: true });
   const rows = loadTrainingRows(s.data, tokenizer, { seqLen: s.seqLen, trainOnInputs: s.trainOnInputs });
   const { train, val } = splitValidation(rows, s.valSize ?? defaultValSize(rows.length), s.seed);
   const model = buildModel(weights, { kind: 'f32' });

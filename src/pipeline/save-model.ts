@@ -2,6 +2,7 @@
 // an HF folder gets tokenizer.json and tokenizer_config.json, a GGUF the tokenizer.ggml.* keys.
 import { basename } from 'node:path';
 import { saveModel } from '../formats/load.js';
+import { refuseOutputOverInput } from '../formats/output-guard.js';
 import type { CheckpointFormat } from '../formats/load.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -14,6 +15,7 @@ export function saveModelWithTokenizer(
   format: CheckpointFormat,
   extras: { llama2cRopeTables?: Float32Array; name?: string; files?: Record<string, string> } = {},
 ): void {
+  refuseOutputOverInput(out, { replaces: format === 'hf', mapped: true });
   if (format === 'hf') {
     const files: Record<string, string> = { ...extras.files };
     if (tokenizer) {

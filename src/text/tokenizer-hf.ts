@@ -214,6 +214,30 @@ function modelPieces(model: unknown): Set<string> {
   return pieces;
 }
 
+/** Token ids bound a vocabulary's size (and so allocations): each must be an integer in [0, 2^31). */
+function checkTokenIds(json: Record<string, unknown>, source: string): void {
+  const model = json.model;
+  const valid = (id: unknown): boolean =>
+    Number.isInteger(id) && (id as number) >= 0 && (id as number) < 2 ** 31;
+  if (isRecord(model) && isRecord(model.vocab))
+    for (const [piece, id] of Object.entries(model.vocab))
+      if (!valid(id))
+        throw new TokenizerFormatError(
+          source,
+          `model.vocab[${JSON.stringify(piece).slice(0, 80)}]`,
+          `expected a token id, an integer in [0, 2^31) (got ${JSON.stringify(id)?.slice(0, 80)})`,
+        );
+  if (Array.isArray(json.added_tokens))
+    json.added_tokens.forEach((token: unknown, i) => {
+      if (isRecord(token) && !valid(token.id))
+        throw new TokenizerFormatError(
+          source,
+          `added_tokens[${i}].id`,
+          `expected a token id, an integer in [0, 2^31) (got ${JSON.stringify(token.id)?.slice(0, 80)})`,
+        );
+    });
+}
+
 /**
  * Builds the @huggingface/tokenizers instance, turning its complaints into a TokenizerFormatError.
  * tokenizers.js cuts every added token out of the input text before encoding (so a literal "<s>"
@@ -226,6 +250,7 @@ export function buildHfTokenizer(
   config: Record<string, unknown>,
   source: string,
 ): HfTokenizer {
+  checkTokenIds(json, source);
   const inModel = modelPieces(json.model);
   const addedTokens = (Array.isArray(json.added_tokens) ? json.added_tokens : []).filter(
     (token: unknown) => isRecord(token) && typeof token.content === 'string' && !inModel.has(token.content),
