@@ -25,10 +25,13 @@ export function encodePair(
     throw new RangeError(
       `continuation ${JSON.stringify(continuation)} encodes to no tokens after its context`,
     );
-  if (cont.length > maxSeqLen)
-    throw new RangeError(
-      `continuation of ${cont.length} tokens does not fit the model's context of ${maxSeqLen}`,
-    );
+  if (cont.length >= maxSeqLen) {
+    // Longer than the model's context on its own (a long PIQA solution under a 512-token model):
+    // the harness's left truncation of (context + continuation) keeps the continuation's tail, so
+    // only its last maxSeqLen - 1 tokens are scored, after the one token that precedes them.
+    const keep = maxSeqLen - 1;
+    return { context: [cont[cont.length - keep - 1]], continuation: cont.slice(cont.length - keep) };
+  }
   let ctx = [tokenizer.bosId, ...contextIds];
   // The harness feeds (context + continuation)[-(maxLen + 1):][:-1]: the context loses its head.
   const over = ctx.length + cont.length - 1 - maxSeqLen;
