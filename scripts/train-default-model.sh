@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-.tmp/default}
-STEPS=${2:-400}
+STEPS=${2:-200}
 TS=../shared/corpus/tinystories
 TRAIN=(ts_czhou578_val.txt ts_czhou578_test.txt ts_jasonyao3_train_part1.txt ts_jasonyao3_train_part2.txt ts_decodinggpt_10k.txt ts_aditya584_val.txt ts_jasonyao3_val.txt)
 files=()
