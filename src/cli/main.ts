@@ -7,6 +7,7 @@ import { registerHealCommands } from './heal-commands.js';
 import { registerMeasureCommands } from './measure-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerPruneCommands } from './prune-commands.js';
+import { registerRunCommands } from './run-commands.js';
 import { registerTokenizerCommands } from './tokenizer-commands.js';
 import { UsageError } from './options.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerHealCommands(program, benchCmd);
   registerMeasureCommands(program, evalCmd, benchCmd);
   registerTokenizerCommands(program);
+  registerRunCommands(program);
   registerBench(benchCmd);
   return program;
 }

@@ -1,0 +1,201 @@
+// The report's five charts as Vega-Lite specs, rendered to SVG strings in Node (no browser, no
+// canvas): compiled to Vega, run headless, serialized.
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import type { BenchmarkResult, EvaluateResult, HealResult, PruneResult, ScoreResult } from './results.js';
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+const CONFIG = {
+  font: FONT,
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, gridColor: '#e5e7eb' },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  header: { labelFontSize: 12, titleFontSize: 12 },
+  view: { stroke: null },
+  range: { category: ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'] },
+};
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const vgSpec = compile({ ...spec, config: { ...CONFIG, ...spec.config } } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Each criterion's score per block (own scale per criterion), the removed blocks in red. */
+export function importanceSpec(score: ScoreResult, prune: PruneResult): TopLevelSpec {
+  const removed = new Set(prune.removed);
+  const candidates = new Set(prune.candidates);
+  const values = score.scores.flatMap((s) =>
+    s.indices.map((block, k) => ({
+      criterion: s.criterion === prune.criterion ? `${s.criterion} (chooses)` : s.criterion,
+      block,
+      score: s.scores[k],
+      status: removed.has(block) ? 'removed' : candidates.has(block) ? 'kept (candidate)' : 'protected',
+    })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    facet: {
+      row: {
+        field: 'criterion',
+        type: 'nominal',
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
+    },
+    spec: {
+      width: 640,
+      height: 110,
+      mark: { type: 'bar', tooltip: true },
+      encoding: {
+        x: { field: 'block', type: 'ordinal', title: 'block', axis: { labelAngle: 0 } },
+        y: { field: 'score', type: 'quantitative', title: 'importance' },
+        color: {
+          field: 'status',
+          type: 'nominal',
+          title: null,
+          scale: {
+            domain: ['removed', 'kept (candidate)', 'protected'],
+            range: ['#dc2626', '#2563eb', '#9ca3af'],
+          },
+          legend: { orient: 'top' },
+        },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+/** Perplexity on the evaluation text with 0, 1, 2, … candidate blocks removed in each criterion's order. */
+export function sweepSpec(evaluate: EvaluateResult, prune: PruneResult): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 640,
+    height: 280,
+    data: { values: evaluate.sweep.map((p) => ({ ...p, chosen: p.criterion === prune.criterion })) },
+    layer: [
+      {
+        mark: { type: 'line', point: true, tooltip: true },
+        encoding: {
+          x: {
+            field: 'removed',
+            type: 'quantitative',
+            title: 'blocks removed',
+            axis: { tickMinStep: 1, format: 'd' },
+          },
+          y: { field: 'ppl', type: 'quantitative', title: 'perplexity (log scale)', scale: { type: 'log' } },
+          color: { field: 'criterion', type: 'nominal', title: 'removal order', legend: { orient: 'top' } },
+        },
+      },
+      {
+        data: { values: [{ removed: prune.target }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#6b7280' },
+        encoding: { x: { field: 'removed', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+/** Perplexity of the original, pruned and healed models. */
+export function stagesSpec(evaluate: EvaluateResult): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 360,
+    height: 200,
+    data: { values: evaluate.models.map((m) => ({ model: m.name, ppl: m.ppl })) },
+    layer: [
+      {
+        mark: { type: 'bar', tooltip: true },
+        encoding: {
+          x: { field: 'model', type: 'nominal', sort: null, title: null, axis: { labelAngle: 0 } },
+          y: { field: 'ppl', type: 'quantitative', title: 'perplexity' },
+          color: {
+            field: 'model',
+            type: 'nominal',
+            legend: null,
+            scale: { domain: ['original', 'pruned', 'healed'], range: ['#2563eb', '#dc2626', '#16a34a'] },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', dy: -6, fontSize: 11 },
+        encoding: {
+          x: { field: 'model', type: 'nominal', sort: null },
+          y: { field: 'ppl', type: 'quantitative' },
+          text: { field: 'ppl', type: 'quantitative', format: '.2f' },
+        },
+      },
+    ],
+  };
+}
+
+/** Training loss per step and validation loss where measured. */
+export function healLossSpec(heal: HealResult): TopLevelSpec {
+  const values = heal.log.flatMap((r) => [
+    { step: r.step, loss: r.loss, series: 'training' },
+    ...(r.val_loss !== undefined ? [{ step: r.step, loss: r.val_loss, series: 'validation' }] : []),
+  ]);
+  if (heal.firstValLoss !== null) values.unshift({ step: 0, loss: heal.firstValLoss, series: 'validation' });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 640,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: { size: 18 }, tooltip: true },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'optimizer step' },
+      y: {
+        field: 'loss',
+        type: 'quantitative',
+        title: 'loss (mean token cross-entropy)',
+        scale: { zero: false },
+      },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain: ['training', 'validation'], range: ['#2563eb', '#ea580c'] },
+        legend: { orient: 'top' },
+      },
+    },
+  };
+}
+
+/** Latency and throughput against batch size, original against pruned, side by side. */
+export function benchSpec(b: BenchmarkResult): TopLevelSpec {
+  const values = b.bench.rows.map((r) => ({
+    model: r.model,
+    batch: r.batch,
+    latency_ms: r.latency_s * 1000,
+    throughput: r.throughput_tokens_per_s,
+  }));
+  const panel = (field: string, title: string) => ({
+    width: 300,
+    height: 220,
+    mark: { type: 'line' as const, point: true, tooltip: true },
+    encoding: {
+      x: { field: 'batch', type: 'ordinal' as const, title: 'batch size', axis: { labelAngle: 0 } },
+      y: { field, type: 'quantitative' as const, title },
+      color: {
+        field: 'model',
+        type: 'nominal' as const,
+        title: null,
+        scale: { domain: ['original', 'pruned'], range: ['#2563eb', '#dc2626'] },
+        legend: { orient: 'top' as const },
+      },
+    },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    hconcat: [
+      panel('latency_ms', `latency, ms (${b.bench.new_tokens} new tokens)`),
+      panel('throughput', 'throughput, tokens/s'),
+    ],
+  };
+}
