@@ -33,7 +33,7 @@ export function isCleanError(err: unknown, caseDir: string): boolean {
   return err.message.includes(caseDir) && FIELD_WORDS.test(err.message);
 }
 
-function run(): void {
+async function run(): Promise<void> {
   const [format, seedText, fromText, toText, deepText] = process.argv.slice(2);
   const target = TARGETS.find((t) => t.name === format);
   if (!target) throw new Error(`fuzz: unknown format ${format}`);
@@ -60,7 +60,11 @@ function run(): void {
       replaceFile(join(dir, c.file), seedFiles.get(c.file)!);
       // Mapped checkpoints are invisible to V8's heap accounting, so nothing prompts a collection
       // that would unmap the previous cases' files; a real command maps one model and never piles them up.
-      if (index % 50 === 49) globalThis.gc?.();
+      // The unmapping runs in a finalizer, so the event loop has to turn after the collection.
+      if (index % 50 === 49) {
+        globalThis.gc?.();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       result.rss = process.memoryUsage.rss();
       process.send!(result);
     }
@@ -69,4 +73,4 @@ function run(): void {
   }
 }
 
-if (process.send) run();
+if (process.send) await run();

@@ -35,6 +35,8 @@ export interface FormatResult {
   failures: CaseOutcome[];
   byMutation: Record<string, { loaded: number; clean: number; failure: number }>;
   seconds: number;
+  /** The largest resident memory any case left behind. */
+  maxRssBytes: number;
 }
 
 /** Runs cases [from, to) in one child; resolves with the outcomes it got before finishing or dying. */
@@ -99,5 +101,6 @@ export async function fuzzFormat(format: string, s: FuzzSettings): Promise<Forma
     failures: all.filter((o) => o.outcome === 'failure'),
     byMutation,
     seconds: (performance.now() - started) / 1000,
+    maxRssBytes: Math.max(...all.map((o) => o.rss)),
   };
 }

@@ -12,7 +12,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 
 /** A write that failed (disk full, no permission, read-only file system): names the path and the cause. */
 export class OutputWriteError extends Error {
@@ -146,6 +146,9 @@ export function writeFolderAtomic(path: string, fill: (tmpDir: string) => void):
     syncFolder(dirname(path));
   } catch (e) {
     if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
+    // A file inside the temporary folder failed: name it where it would have been.
+    if (e instanceof OutputWriteError && tmp !== null && e.path.startsWith(tmp + sep))
+      throw new OutputWriteError(join(path, relative(tmp, e.path)), e.code, e);
     throw asWriteError(path, e);
   }
 }
