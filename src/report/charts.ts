@@ -90,6 +90,9 @@ export function sweepSpec(evaluate: EvaluateResult, prune: PruneResult): TopLeve
           },
           y: { field: 'ppl', type: 'quantitative', title: 'perplexity (log scale)', scale: { type: 'log' } },
           color: { field: 'criterion', type: 'nominal', title: 'removal order', legend: { orient: 'top' } },
+          // Criteria that agree draw the same line: dashes and point shapes keep each one visible.
+          strokeDash: { field: 'criterion', type: 'nominal', title: 'removal order' },
+          shape: { field: 'criterion', type: 'nominal', title: 'removal order' },
         },
       },
       {

@@ -43,8 +43,8 @@ dl.settings{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font
 dl.settings dt{color:var(--muted)}dl.settings dd{margin:0;word-break:break-all}
 figure{margin:16px 0}figure svg{max-width:100%;height:auto}
 .kpis{display:flex;gap:12px;flex-wrap:wrap;margin:20px 0}
-.kpi{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:150px}
-.kpi b{display:block;font-size:22px;font-variant-numeric:tabular-nums}.kpi span{color:var(--muted);font-size:13px}
+.kpi{border:1px solid var(--line);border-radius:8px;padding:10px 14px;flex:1 1 0;min-width:170px}
+.kpi b{display:block;font-size:19px;white-space:nowrap;font-variant-numeric:tabular-nums}.kpi span{color:var(--muted);font-size:13px}
 footer{margin-top:48px;color:var(--muted);font-size:13px}
 `;
 
@@ -64,6 +64,24 @@ function summaryParagraph(r: RunResults): string {
       : ' (no healing)') +
     `. At batch size 1 the pruned model generates ${s1 === null ? '–' : `<b>${num(s1)}×</b>`} as fast as the original.`
   );
+}
+
+/** The settings that shape the results, in one line under the title. */
+function settingsLine(r: RunResults): string {
+  const s = r.settings;
+  const calib =
+    r.score.calibration.kind === 'self'
+      ? `self-samples (${r.score.calibration.sequences}×${r.score.calibration.seqLen})`
+      : `${r.score.calibration.source} (${r.score.calibration.sequences}×${r.score.calibration.seqLen})`;
+  const parts = [
+    `criterion <b>${esc(r.prune.criterion)}</b>`,
+    `remove ${esc(r.prune.remove)} (${r.prune.target} blocks)`,
+    `protect first ${esc(s['protect-first'] ?? '?')} / last ${esc(s['protect-last'] ?? '?')}`,
+    r.heal.method === 'none' ? 'no healing' : `heal ${esc(r.heal.method)} ${r.heal.steps} steps`,
+    `calibration ${esc(calib)}`,
+    `seed ${esc(s.seed ?? '?')}`,
+  ];
+  return `<p class="sub">${parts.join(' · ')}</p>`;
 }
 
 function settingsList(r: RunResults): string {
@@ -158,6 +176,7 @@ export function reportHtml(r: RunResults, charts: ReportCharts): string {
 <header>
 <h1>Shortened model report</h1>
 <p class="sub">${esc(r.score.model)}</p>
+${settingsLine(r)}
 <div class="kpis">
 <div class="kpi"><b>${r.prune.blocksBefore} → ${r.prune.blocksAfter}</b><span>blocks</span></div>
 <div class="kpi"><b>${millions(r.prune.parametersBefore)} → ${millions(r.prune.parametersAfter)}</b><span>parameters</span></div>
@@ -166,7 +185,7 @@ export function reportHtml(r: RunResults, charts: ReportCharts): string {
 </div>
 <p class="summary">${summaryParagraph(r)}</p>
 ${textNotes(r)}
-<details><summary>Settings</summary>${settingsList(r)}</details>
+<details><summary>All settings</summary>${settingsList(r)}</details>
 </header>
 
 <h2>Block importance</h2>
