@@ -258,7 +258,11 @@ export function buildHfTokenizer(
   // tokenizers.js defaults clean_up_tokenization_spaces to true, which rewrites " ." to "." on decode.
   const hfConfig = { ...config, clean_up_tokenization_spaces: config.clean_up_tokenization_spaces ?? false };
   try {
-    return new HfTokenizer({ ...json, added_tokens: addedTokens }, hfConfig);
+    const hf = new HfTokenizer({ ...json, added_tokens: addedTokens }, hfConfig);
+    // tokenizers.js checks a pipeline's parts only when they run (a null decoder step fails on the
+    // first decode), so run them once here, where a failure can still name the file.
+    hf.decode(hf.encode('Hello, world 1.', { add_special_tokens: false }).ids);
+    return hf;
   } catch (error) {
     throw new TokenizerFormatError(
       source,
