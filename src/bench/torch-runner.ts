@@ -28,12 +28,24 @@ export function runTorchScript<T>(script: string, args: unknown): T {
   const r = spawnSync(py, [path, JSON.stringify(args)], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: {
-      ...process.env,
-      OMP_NUM_THREADS: String((args as { threads?: number }).threads ?? '') || undefined,
-    },
+    env: torchEnvironment((args as { threads?: number }).threads),
   });
   if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as T;
+}
+
+/**
+ * The environment for a PyTorch reference run: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some
+ * machines for old OpenBLAS builds) force a slow generic kernel in PyTorch's OpenBLAS, so both are
+ * removed for that one command, and OpenMP gets the same thread count as our kernels. (Debian's
+ * python3-torch calls libblas.so.3: with only the reference BLAS installed, not libopenblas0, its f32
+ * matmul runs at a few GFLOP/s and every ratio against it is meaningless.)
+ */
+export function torchEnvironment(threads: number | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (threads !== undefined) env.OMP_NUM_THREADS = String(threads);
+  return env;
 }
