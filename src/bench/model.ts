@@ -52,6 +52,30 @@ function timeMedian(runs: number, fn: () => void): number {
 
 export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   const config = { ...SYNTHETIC_2048, numLayers: o.layers ?? SYNTHETIC_2048.numLayers };
+  // PyTorch runs first, in its own process, before our model exists: both copies of an 850M-param
+  // model with gradients do not fit in this machine's memory at once.
+  let pytorch: (Throughputs & { torch_version: string }) | null = null;
+  let note: string | undefined;
+  if (!o.torch) note = 'PyTorch comparison skipped (--no-torch)';
+  else if (!findTorchPython())
+    note = 'PyTorch is absent (Debian: apt-get install python3-torch): no comparison';
+  else {
+    o.log('running the model through PyTorch first...');
+    pytorch = runTorchScript<Throughputs & { torch_version: string }>('torch_llama.py', {
+      hidden: config.hiddenSize,
+      layers: config.numLayers,
+      heads: config.numHeads,
+      kv_heads: config.numKvHeads,
+      mlp: config.intermediateSize,
+      vocab: config.vocabSize,
+      batch: o.batch,
+      seq: o.seqLen,
+      decode_tokens: o.decodeTokens,
+      runs: o.runs,
+      threads: threadCount(),
+    });
+    o.log(`PyTorch: ${JSON.stringify(pytorch)}`);
+  }
   o.log(`building a synthetic model: width ${config.hiddenSize}, ${config.numLayers} blocks...`);
   const weights = syntheticLlama(config, { dtype: 'f32', seed: 1 });
   const B = o.batch;
@@ -103,34 +127,15 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
     seq_len: T,
     threads: threadCount(),
     shorten,
-    pytorch: null,
-    ratio: null,
+    pytorch,
+    ratio: pytorch
+      ? {
+          forward_tokens_per_s: shorten.forward_tokens_per_s / pytorch.forward_tokens_per_s,
+          train_tokens_per_s: shorten.train_tokens_per_s / pytorch.train_tokens_per_s,
+          decode_tokens_per_s: shorten.decode_tokens_per_s / pytorch.decode_tokens_per_s,
+        }
+      : null,
+    ...(note ? { note } : {}),
   };
-  if (!o.torch) {
-    result.note = 'PyTorch comparison skipped (--no-torch)';
-  } else if (!findTorchPython()) {
-    result.note = 'PyTorch is absent (Debian: apt-get install python3-torch): no comparison';
-  } else {
-    o.log('running the same model and data through PyTorch...');
-    const pt = runTorchScript<Throughputs & { torch_version: string }>('torch_llama.py', {
-      hidden: config.hiddenSize,
-      layers: config.numLayers,
-      heads: config.numHeads,
-      kv_heads: config.numKvHeads,
-      mlp: config.intermediateSize,
-      vocab: config.vocabSize,
-      batch: B,
-      seq: T,
-      decode_tokens: o.decodeTokens,
-      runs: o.runs,
-      threads: threadCount(),
-    });
-    result.pytorch = pt;
-    result.ratio = {
-      forward_tokens_per_s: shorten.forward_tokens_per_s / pt.forward_tokens_per_s,
-      train_tokens_per_s: shorten.train_tokens_per_s / pt.train_tokens_per_s,
-      decode_tokens_per_s: shorten.decode_tokens_per_s / pt.decode_tokens_per_s,
-    };
-  }
   return result;
 }
