@@ -4,7 +4,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadModel } from '../formats/load.js';
-import { noteModelInput } from '../formats/output-guard.js';
 import type { LoadedModel } from '../formats/load.js';
 import { LlamaInference } from '../model/inference.js';
 import { loadLlama2cTokenizer, loadTokenizerJson, tokenizerFromGguf } from '../text/tokenizer.js';
@@ -30,8 +29,6 @@ function tokenizerBeside(modelPath: string): string | null {
 }
 
 export function openModel(path: string, opts: { tokenizer?: string } = {}): OpenedModel {
-  // Outputs that would overwrite this model (or land inside it) are refused from now on.
-  noteModelInput(path);
   const loaded = loadModel(path);
   const vocab = loaded.weights.config.vocabSize;
   let tokenizer: Tokenizer;
