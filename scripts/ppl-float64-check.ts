@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { perplexity, perplexitySegments } from '../src/eval/perplexity.js';
 import type { BosMode } from '../src/eval/perplexity.js';
-import { buildModel, llamaForward, nextTokenTargets } from '../src/model/llama-forward.js';
+import { perplexityFloat64 } from '../src/eval/perplexity-float64.js';
 import { inferenceOf, openModel } from '../src/pipeline/open-model.js';
 
 const [modelPath, textPath] = process.argv.slice(2);
@@ -24,20 +24,7 @@ const segments = perplexitySegments(
 const t0 = performance.now();
 const ours = perplexity(inferenceOf(m), segments, { batch: 16 });
 const t1 = performance.now();
-const model64 = buildModel(m.weights, { kind: 'f64' });
-let nll = 0;
-let count = 0;
-for (const seg of segments) {
-  const ids = Int32Array.from(seg);
-  const r = llamaForward(model64, ids, {
-    batch: 1,
-    seqLen: ids.length,
-    targets: nextTokenTargets(ids, 1, ids.length),
-  });
-  nll += r.nllSum ?? NaN;
-  count += r.tokenCount ?? 0;
-}
-const ppl64 = Math.exp(nll / count);
+const { ppl: ppl64 } = perplexityFloat64(m.weights, segments);
 console.log(
   JSON.stringify({
     model: modelPath,
