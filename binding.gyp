@@ -49,6 +49,7 @@
         "native/src/ops_silu_gate.cc",
         "native/src/ops_cached_attention.cc",
         "native/src/ops_cross_entropy.cc",
+        "native/src/vec_exp.cc",
         "native/src/cpu_features.cc",
         "native/src/thread_pool.cc",
         "native/src/convert.cc",

@@ -9,6 +9,7 @@
 #include "kernels.h"
 #include "ops.h"
 #include "thread_pool.h"
+#include "vec_exp.h"
 
 namespace shorten {
 namespace {
@@ -67,11 +68,7 @@ void attentionForward(float* out, float* lse, const float* q, const float* k, co
           *l = kNegInf;
           continue;
         }
-        double sum = 0;
-        for (int64_t j = 0; j < nk; j++) {
-          row[j] = std::exp(row[j] - mx);
-          sum += row[j];
-        }
+        const double sum = expShiftSum(row, nk, mx);
         const float inv = static_cast<float>(1.0 / sum);
         for (int64_t j = 0; j < nk; j++) row[j] *= inv;
         *l = static_cast<float>(mx + std::log(sum));
@@ -111,10 +108,9 @@ void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const
             const float* g = dout + at + i * Hq * D;
             float delta = 0;  // dout·out = Σ_j p_j dp_j, the softmax backward's row term
             for (int64_t d = 0; d < D; d++) delta += g[d] * o[d];
-            for (int64_t j = 0; j < nk; j++) {
-              pr[j] = l == kNegInf ? 0.0f : std::exp(pr[j] - l);
-              dsr[j] = pr[j] * (dsr[j] - delta) * scale;
-            }
+            if (l == kNegInf) std::fill(pr, pr + nk, 0.0f);
+            else expShiftSum(pr, nk, l);
+            for (int64_t j = 0; j < nk; j++) dsr[j] = pr[j] * (dsr[j] - delta) * scale;
           }
           if (dq) gemm(false, false, rows, D, nk, 1.0f, dp.data(), nk, kb, Hkv * D, 1.0f, dq + at, Hq * D);
           if (dk)

@@ -7,6 +7,7 @@ import { rmsnormBackward, rmsnormForward } from '../../src/tensor/ops/rmsnorm.js
 import { ropeBackward, ropeForward } from '../../src/tensor/ops/rope.js';
 import { siluGateBackward, siluGateForward } from '../../src/tensor/ops/silu-gate.js';
 import { attentionForwardF32, rmsnormForwardF32 } from '../../src/native/ops.js';
+import { activeIsa, availableIsas, setIsa } from '../../src/native/index.js';
 import { mulberry32 } from '../helpers/random.js';
 
 function random64(n: number, rand: () => number, scale = 1): Float64Array {
@@ -34,6 +35,19 @@ function assertClose(got: Float32Array, want: Float64Array, what: string, tolera
 }
 
 const f32 = (a: Float64Array): Float32Array => Float32Array.from(a);
+
+/** Runs a check on every instruction-set path this CPU has (the exp and GEMM paths differ). */
+function onEveryIsa(check: () => void): void {
+  const before = activeIsa();
+  try {
+    for (const isa of availableIsas()) {
+      assert.equal(setIsa(isa), true);
+      check();
+    }
+  } finally {
+    setIsa(before);
+  }
+}
 // Starting gradients nonzero checks that the kernels accumulate rather than overwrite.
 const seedGrad = (n: number, rand: () => number): Float64Array => random64(n, rand, 0.5);
 
@@ -78,7 +92,10 @@ test('native rope forward/backward equals the f64 reference', () => {
   assertClose(d32, d64, 'dinp');
 });
 
-test('native siluGate forward/backward equals the f64 reference', () => {
+test('native siluGate forward/backward equals the f64 reference on every ISA path', () =>
+  onEveryIsa(checkSiluGate));
+
+function checkSiluGate(): void {
   const rand = mulberry32(23);
   const N = 1001;
   const g = random64(N, rand, 6),
@@ -97,7 +114,7 @@ test('native siluGate forward/backward equals the f64 reference', () => {
   siluGateBackward(dg32, du32, f32(dout), f32(g), f32(u), N);
   assertClose(dg32, dg64, 'dgate');
   assertClose(du32, du64, 'dup');
-});
+}
 
 test('native crossEntropy forward/backward equals the f64 reference', () => {
   const rand = mulberry32(24);
@@ -168,13 +185,11 @@ function checkAttention(B: number, T: number, Hq: number, Hkv: number, D: number
   }
 }
 
-test('native attention forward/backward (GQA, padding, fully masked rows) equals the f64 reference', () => {
-  checkAttention(3, 13, 6, 2, 9, 25);
-});
+test('native attention forward/backward (GQA, padding, fully masked rows) equals the f64 reference', () =>
+  onEveryIsa(() => checkAttention(3, 13, 6, 2, 9, 25)));
 
-test('native attention spanning several query blocks equals the f64 reference', () => {
-  checkAttention(2, 131, 4, 2, 5, 26);
-});
+test('native attention spanning several query blocks equals the f64 reference', () =>
+  onEveryIsa(() => checkAttention(2, 131, 4, 2, 5, 26)));
 
 test('native ops reject wrong argument types and short arrays, naming function and argument', () => {
   const a = new Float32Array(4);
