@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-.tmp/default}
-STEPS=${2:-200}
+STEPS=${2:-1200}
 TS=../shared/corpus/tinystories
 TRAIN=(ts_czhou578_val.txt ts_czhou578_test.txt ts_jasonyao3_train_part1.txt ts_jasonyao3_train_part2.txt ts_decodinggpt_10k.txt ts_aditya584_val.txt ts_jasonyao3_val.txt)
 files=()
@@ -20,4 +20,4 @@ resume=()
 [ -d "$RUN/pretrain/checkpoints" ] && resume=(--resume "$RUN/pretrain")
 shorten pretrain --config scripts/default-model-config.json --tokenizer "$RUN/tokenizer/tokenizer.json" \
   --text "${files[@]}" --out "$RUN/pretrain" --max-steps "$STEPS" --batch-size 32 --micro-batch 16 \
-  --seq-len 256 --lr 2e-3 --warmup-steps 50 --val-size 96 --eval-every 100 --save-every 50 --seed 1 "${resume[@]}"
+  --seq-len 256 --lr 1.5e-3 --warmup-steps 100 --epochs 1000 --val-size 96 --eval-every 100 --save-every 50 --seed 1 "${resume[@]}"
