@@ -10,7 +10,7 @@ const settings = parseSettings(process.argv.slice(2));
 spawnSync('flock', ['/tmp/shorten-build.lock', 'true'], { stdio: 'ignore' });
 const { runFindings } = await import('./findings/run-findings.js');
 try {
-  await runFindings(settings);
+  await runFindings(settings, process.argv.slice(2));
 } catch (e) {
   process.stderr.write(`findings: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;

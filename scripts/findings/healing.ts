@@ -157,6 +157,8 @@ async function train(
         rmSync(dir, { recursive: true, force: true });
         summary = await ctx.shorten<TrainSummary>(args, { status });
       }
+      // The run is done: its checkpoints (weights and optimizer state) only served a resume.
+      rmSync(join(dir, 'checkpoints'), { recursive: true, force: true });
       return { folder: dir, summary, settings, resumed };
     },
     (x) => existsSync(join(x.folder, kind === 'cpt' ? 'config.json' : 'adapter_config.json')),

@@ -17,6 +17,8 @@ import type { Verdict } from './verdict-rules.js';
 
 export interface FindingsResults {
   generated: string;
+  /** The script's arguments as given. */
+  argv: string[];
   settings: FindingsSettings;
   model: ModelFacts;
   machine: MachineFacts;
@@ -68,6 +70,7 @@ function header(r: FindingsResults): string {
       ['', ''],
       [
         ['date', r.generated],
+        ['command', `\`npm run findings${r.argv.length ? ` -- ${r.argv.join(' ')}` : ''}\``],
         [
           'model',
           `${rel(r.model.path)}: ${(r.model.parameters / 1e6).toFixed(2)} M parameters, ${c.numLayers} blocks, width ${c.hiddenSize}, ` +

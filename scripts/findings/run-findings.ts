@@ -50,7 +50,7 @@ function writeAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
-export async function runFindings(raw: FindingsSettings): Promise<void> {
+export async function runFindings(raw: FindingsSettings, argv: string[]): Promise<void> {
   const settings = absolutePaths(raw);
   const log = progressLog();
   const machine = machineFacts();
@@ -86,6 +86,7 @@ export async function runFindings(raw: FindingsSettings): Promise<void> {
   const texts = settings.evalTexts;
   const results: FindingsResults = {
     generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    argv,
     settings,
     model,
     machine,

@@ -124,6 +124,7 @@ export function criteriaVerdicts(
     texts.map((x) => ({
       r,
       x,
+      same: p.removed.join(',') === t.removed.join(','),
       ok: p.ppl[x.name].ppl < t.ppl[x.name].ppl,
       tv: t.ppl[x.name].ppl,
       pv: p.ppl[x.name].ppl,
@@ -132,7 +133,12 @@ export function criteriaVerdicts(
   out.push({
     claim: 'PPL gives lower perplexity than Taylor+ at every ratio, on both texts (the paper: yes)',
     holds: pplWins.every((w) => w.ok),
-    detail: pplWins.map((w) => `${w.r} ${w.x.name}: PPL ${f(w.pv)} vs Taylor+ ${f(w.tv)}`).join('; '),
+    detail: pplWins
+      .map(
+        (w) =>
+          `${w.r} ${w.x.name}: PPL ${f(w.pv)} vs Taylor+ ${f(w.tv)}${w.same ? ' (same blocks removed)' : ''}`,
+      )
+      .join('; '),
   });
   const zs = pairs.map(({ r, t, p }) => {
     const k = competitive(
