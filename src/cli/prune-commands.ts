@@ -38,7 +38,7 @@ function addCommonOptions(cmd: Command): Command {
   return cmd
     .option(
       '--calib <file>',
-      'calibration text: blank-line-separated documents, JSONL (with --field), or a calib.json',
+      'calibration text: documents separated by blank lines or <|endoftext|> lines, JSONL (with --field), or a calib.json',
     )
     .option('--field <name>', 'JSONL: the field holding the text')
     .option('--samples <n>', 'calibration windows', '10')

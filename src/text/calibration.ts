@@ -3,6 +3,7 @@
 // tokens from each. Seeded, so the same file, settings and seed always give the same windows.
 import { readFileSync } from 'node:fs';
 import { seededRandom } from '../model/sampling.js';
+import { splitDocuments } from './packing.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface CalibrationSettings {
@@ -59,10 +60,7 @@ export function readCalibrationDocuments(file: string, opts: { field?: string } 
     });
     return docs;
   }
-  return text
-    .split(/\r?\n[ \t]*\r?\n/)
-    .map((d) => d.trim())
-    .filter((d) => d.length > 0);
+  return splitDocuments(text);
 }
 
 /**

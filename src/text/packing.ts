@@ -10,7 +10,7 @@ export interface TrainingExample {
 
 /** The documents of a text file: split at `<|endoftext|>` lines when present, else at blank lines. */
 export function splitDocuments(text: string): string[] {
-  const parts = text.includes('<|endoftext|>') ? text.split('<|endoftext|>') : text.split(/\n[ \t]*\n/);
+  const parts = text.includes('<|endoftext|>') ? text.split('<|endoftext|>') : text.split(/\r?\n[ \t]*\r?\n/);
   return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 

@@ -43,6 +43,9 @@ test('windows are seeded, from distinct documents long enough, and inside them',
   const text = join(dir, 'a.txt');
   writeFileSync(text, 'one\ntwo\n\n  \nthree\r\n\r\nfour\n');
   assert.deepEqual(readCalibrationDocuments(text), ['one\ntwo', 'three', 'four']);
+  // TinyStories copies end each story with an <|endoftext|> line, blank lines inside stories.
+  writeFileSync(text, 'Once.\n\nThe end.\n<|endoftext|>\nTwo.\n<|endoftext|>\n');
+  assert.deepEqual(readCalibrationDocuments(text), ['Once.\n\nThe end.', 'Two.']);
   const jsonl = join(dir, 'a.jsonl');
   writeFileSync(jsonl, '{"instruction":"hi","output":"a"}\n\n{"instruction":"yo"}\n');
   assert.deepEqual(readCalibrationDocuments(jsonl, { field: 'instruction' }), ['hi', 'yo']);
