@@ -1,8 +1,7 @@
 // LoRA on a Linear layer, composed from the tape's ops: y = x·Wᵀ + b + (alpha/r)·dropout(x)·Aᵀ·Bᵀ,
-// W frozen (may stay bf16/mmapped), A [r, in] and B [out, r] trainable. Dropout is its own op here.
-import { add } from '../tensor/ops/add.js';
+// W frozen (may stay bf16/mmapped), A [r, in] and B [out, r] trainable; the branch is one fused op.
 import { linear } from '../tensor/ops/linear.js';
-import { scale } from '../tensor/ops/scale.js';
+import { addLoraBranch, dropoutKeep } from '../tensor/ops/lora-branch.js';
 import { recordingTape } from '../tensor/tape.js';
 import type { FloatArray, Weight } from '../tensor/tensor.js';
 import { Tensor, allocFloat } from '../tensor/tensor.js';
@@ -19,11 +18,11 @@ export interface LoraAdapter {
   dropout: number;
 }
 
-/** Inverted dropout mask: 0 with probability p, else 1/(1-p), drawn from `rand` in element order. */
+/** Inverted dropout mask: 0 with probability p, else 1/(1-p), drawn as `dropoutKeep` draws it. */
 export function dropoutMask(kind: 'f32' | 'f64', n: number, p: number, rand: () => number): FloatArray {
   const mask = allocFloat(kind, n);
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < n; i++) mask[i] = rand() < p ? 0 : keep;
+  const keep = dropoutKeep(n, p, rand);
+  for (let i = 0; i < n; i++) mask[i] = keep[i] ? 1 / (1 - p) : 0;
   return mask;
 }
 
@@ -36,7 +35,7 @@ export function maskBackward(dinp: FloatArray, dout: FloatArray, mask: FloatArra
   for (let i = 0; i < N; i++) dinp[i] += dout[i] * mask[i];
 }
 
-/** x ⊙ mask (a fixed, non-trainable mask such as dropout's). */
+/** x ⊙ mask (a fixed, non-trainable mask such as dropout's): the composed reference of the tests. */
 export function applyMask(x: Tensor, mask: FloatArray): Tensor {
   if (mask.length !== x.size)
     throw new RangeError(`applyMask: mask has ${mask.length} elements, expected ${x.size}`);
@@ -64,8 +63,6 @@ export function loraLinear(
   rand?: () => number,
 ): Tensor {
   const base = linear(x, weight, bias);
-  const input =
-    rand && adapter.dropout > 0 ? applyMask(x, dropoutMask(x.kind, x.size, adapter.dropout, rand)) : x;
-  const low = linear(linear(input, adapter.a), adapter.b);
-  return add(base, scale(low, adapter.scale));
+  const keep = rand && adapter.dropout > 0 ? dropoutKeep(x.size, adapter.dropout, rand) : null;
+  return addLoraBranch(base, x, adapter, keep, adapter.dropout);
 }

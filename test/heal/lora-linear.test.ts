@@ -7,6 +7,7 @@ import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llam
 import { createLoraAdapters, loraTargets, mergeLora, PAPER_TARGET_MODULES } from '../../src/heal/lora.js';
 import { TrainingRng } from '../../src/heal/rng.js';
 import { linear } from '../../src/tensor/ops/linear.js';
+import { Tape } from '../../src/tensor/tape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { mulberry32 } from '../helpers/random.js';
 import { checkGradients, randomTensor } from '../tensor/gradcheck.js';
@@ -25,6 +26,55 @@ test('loraLinear gradients (x, A, B, bias) match finite differences, with a drop
   assert.ok(mask.some((m) => m === 0) && mask.some((m) => m > 1), 'mask drops some and rescales the rest');
   checkGradients(() => loraLinear(x, w, bias, { ...adapter, dropout: 0 }), [x, a, b, bias], rand);
   checkGradients(() => linear(linear(applyMask(x, mask), a), b), [x, a, b], rand);
+  // The fused branch with dropout on: the same mask on every call (a generator seeded alike).
+  checkGradients(() => loraLinear(x, w, bias, adapter, new TrainingRng(3).next), [x, a, b, bias], rand);
+});
+
+test('the fused branch with dropout equals base + (alpha/r)·(mask ⊙ x)·Aᵀ·Bᵀ composed from plain ops', () => {
+  const rand = mulberry32(17);
+  const x = randomTensor([6, 11], rand, false);
+  const w = randomTensor([5, 11], rand, false);
+  const a = randomTensor([3, 11], rand, false);
+  const b = randomTensor([5, 3], rand, false);
+  const adapter = { a, b, scale: 2.5, dropout: 0.25 };
+  const fused = loraLinear(x, w, null, adapter, new TrainingRng(5).next);
+  const mask = dropoutMask('f64', x.size, 0.25, new TrainingRng(5).next);
+  const low = linear(linear(applyMask(x, mask), a), b);
+  const base = linear(x, w);
+  for (let i = 0; i < fused.size; i++)
+    assert.ok(Math.abs(fused.data[i] - (base.data[i] + 2.5 * low.data[i])) < 1e-12, `output ${i}`);
+});
+
+test('the fused branch in f32 (GEMM kernels) matches float64 in output and every gradient', () => {
+  const rand = mulberry32(19);
+  const [N, In, Out, r] = [37, 129, 33, 7];
+  const x64 = randomTensor([N, In], rand);
+  const w64 = randomTensor([Out, In], rand, false);
+  const a64 = randomTensor([r, In], rand);
+  const b64 = randomTensor([Out, r], rand);
+  const dy = Float64Array.from({ length: N * Out }, () => rand() * 2 - 1);
+  const to32 = (t: Tensor): Tensor => new Tensor(t.shape, Float32Array.from(t.data), t.requiresGrad);
+  const [x32, w32, a32, b32] = [x64, w64, a64, b64].map(to32);
+  const run = (x: Tensor, w: Tensor, a: Tensor, b: Tensor): Tensor => {
+    const tape = new Tape();
+    const y = tape.run(() =>
+      loraLinear(x, w, null, { a, b, scale: 16 / 7, dropout: 0.1 }, new TrainingRng(2).next),
+    );
+    tape.backward(y, dy);
+    return y;
+  };
+  const y64 = run(x64, w64, a64, b64);
+  const y32 = run(x32, w32, a32, b32);
+  const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string): void => {
+    let scale = 0;
+    for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+    for (let i = 0; i < want.length; i++)
+      assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * scale, `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+  };
+  close(y32.data, y64.data, 'y');
+  close(x32.grad!, x64.grad!, 'dx');
+  close(a32.grad!, a64.grad!, 'dA');
+  close(b32.grad!, b64.grad!, 'dB');
 });
 
 test('without dropout, loraLinear equals a Linear with W + (alpha/r)·B·A', () => {

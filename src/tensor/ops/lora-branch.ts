@@ -1,0 +1,132 @@
+// LoRA's low-rank branch added in place onto the frozen Linear's output, as one op:
+// y += s·(m ⊙ x)·Aᵀ·Bᵀ with its own backward. Composing it from generic ops cost three full-size
+// temporaries and three elementwise passes per wrapped Linear; here the f32 path is four small
+// GEMMs forward and backward, the scale folded into alpha, the sum into beta = 1.
+import { gemmF32 } from '../../native/index.js';
+import { recordingTape } from '../tape.js';
+import type { FloatArray, Tensor } from '../tensor.js';
+import { allocFloat } from '../tensor.js';
+
+/** The trainable pair of a LoRA adapter: A [r, in], B [out, r], and alpha/r. */
+export interface LoraPair {
+  a: Tensor;
+  b: Tensor;
+  scale: number;
+}
+
+/** c (m×n) += alpha · op(a)·op(b), plain loops: the float64 path of gradient checks. */
+function matmulAdd(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  c: FloatArray,
+): void {
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let l = 0; l < k; l++)
+        acc += (transA ? a[l * m + i] : a[i * k + l]) * (transB ? b[j * k + l] : b[l * n + j]);
+      c[i * n + j] += alpha * acc;
+    }
+}
+
+/** c += alpha · op(a)·op(b) on either float type (f32 through the GEMM kernels). */
+function matmulAcc(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  c: FloatArray,
+): void {
+  if (a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)
+    gemmF32({ transA, transB, m, n, k, alpha, a, b, beta: 1, c });
+  else matmulAdd(transA, transB, m, n, k, alpha, a, b, c);
+}
+
+/**
+ * Adds the branch s·(keep ⊙ x / (1-p))·Aᵀ·Bᵀ to `base` (the Linear's output for x) in place and
+ * returns it; `keep` (one byte per element of x, 1 = kept) is dropout with probability p, or null.
+ * Safe in place: the Linear's own backward reads only x and W, never its output.
+ */
+export function addLoraBranch(
+  base: Tensor,
+  x: Tensor,
+  pair: LoraPair,
+  keep: Uint8Array | null,
+  p = 0,
+): Tensor {
+  const [r, In] = pair.a.shape;
+  const Out = pair.b.shape[0];
+  if (
+    pair.b.shape[1] !== r ||
+    x.shape[x.shape.length - 1] !== In ||
+    base.shape[base.shape.length - 1] !== Out
+  )
+    throw new RangeError(
+      `addLoraBranch: shapes x [${x.shape.join(', ')}], A [${pair.a.shape.join(', ')}], B [${pair.b.shape.join(', ')}], output [${base.shape.join(', ')}] do not compose`,
+    );
+  if (keep && keep.length !== x.size)
+    throw new RangeError(`addLoraBranch: dropout mask has ${keep.length} elements, expected ${x.size}`);
+  const N = x.size / In;
+  let xin = x.data;
+  const inv = keep ? 1 / (1 - p) : 1;
+  if (keep) {
+    xin = allocFloat(x.kind, x.size);
+    const xd = x.data;
+    for (let i = 0; i < xin.length; i++) xin[i] = keep[i] ? xd[i] * inv : 0;
+  }
+  const t = allocFloat(x.kind, N * r);
+  matmulAcc(false, true, N, r, In, 1, xin, pair.a.data, t); // t = xin·Aᵀ
+  matmulAcc(false, true, N, Out, r, pair.scale, t, pair.b.data, base.data); // base += s·t·Bᵀ
+  const tape = recordingTape(x, pair.a, pair.b);
+  if (tape) {
+    base.requiresGrad = true;
+    tape.record(() => {
+      const dy = base.grad;
+      if (!dy) return;
+      if (pair.b.requiresGrad) matmulAcc(true, false, Out, r, N, pair.scale, dy, t, pair.b.ensureGrad()); // dB += s·dyᵀ·t
+      const dt = allocFloat(x.kind, N * r);
+      matmulAcc(false, false, N, r, Out, pair.scale, dy, pair.b.data, dt); // dt = s·dy·B
+      if (pair.a.requiresGrad) matmulAcc(true, false, r, In, N, 1, dt, xin, pair.a.ensureGrad()); // dA += dtᵀ·xin
+      if (x.requiresGrad) {
+        const dx = x.ensureGrad();
+        if (!keep) matmulAcc(false, false, N, In, r, 1, dt, pair.a.data, dx);
+        else {
+          const dxin = allocFloat(x.kind, x.size);
+          matmulAcc(false, false, N, In, r, 1, dt, pair.a.data, dxin);
+          for (let i = 0; i < dxin.length; i++) if (keep[i]) dx[i] += dxin[i] * inv;
+        }
+      }
+    });
+  }
+  return base;
+}
+
+/**
+ * Dropout's keep flags for n elements (0 with probability p), from one draw of `rand` that seeds
+ * a splitmix32 stream: a fresh mask per call, reproducible from the caller's generator state, at
+ * a few nanoseconds per element.
+ */
+export function dropoutKeep(n: number, p: number, rand: () => number): Uint8Array {
+  const keep = new Uint8Array(n);
+  const threshold = Math.floor(p * 4294967296);
+  let s = Math.floor(rand() * 4294967296) >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x9e3779b9) | 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    z ^= z >>> 16;
+    keep[i] = z >>> 0 >= threshold ? 1 : 0;
+  }
+  return keep;
+}
