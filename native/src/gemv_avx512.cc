@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kernels.h"
 #include "thread_pool.h"
@@ -90,7 +91,90 @@ void gemvTyped(const GemvArgs& p) {
   parallelFor(p.n, kRows, [&](int64_t j0, int64_t j1) { rowsRange<T>(p, j0, j1); }, 2 * p.k);
 }
 
+// Decode at batch 2..16: the same row streaming for m activation rows at once. Each weight row is
+// widened once per group of up to 4 activation rows and stays in L1 for the next group, so the
+// product costs about one pass over the weights, where the packed GEMM pays for packing them.
+template <WeightType T, int R, int M>
+void smallMBlock(const GemmHalfArgs& p, int64_t j, int64_t i0) {
+  const uint16_t* rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = p.b + (j + r) * p.ldb;
+  const float* xs[M];
+  for (int i = 0; i < M; ++i) xs[i] = p.a + (i0 + i) * p.lda;
+  __m512 acc[M][R];
+  for (int i = 0; i < M; ++i)
+    for (int r = 0; r < R; ++r) acc[i][r] = _mm512_setzero_ps();
+  int64_t l = 0;
+  for (; l + 16 <= p.k; l += 16) {
+    __m512 w[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) w[r] = load16<T>(rows[r], l);
+#pragma GCC unroll 4
+    for (int i = 0; i < M; ++i) {
+      const __m512 x = _mm512_loadu_ps(xs[i] + l);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) acc[i][r] = _mm512_fmadd_ps(w[r], x, acc[i][r]);
+    }
+  }
+  if (l < p.k) {
+    const __mmask16 m = mask16(p.k - l);
+    __m512 w[R];
+    for (int r = 0; r < R; ++r) w[r] = load16<T>(rows[r], l, m);
+    for (int i = 0; i < M; ++i) {
+      const __m512 x = _mm512_maskz_loadu_ps(m, xs[i] + l);
+      for (int r = 0; r < R; ++r) acc[i][r] = _mm512_fmadd_ps(w[r], x, acc[i][r]);
+    }
+  }
+  for (int i = 0; i < M; ++i)
+    for (int r = 0; r < R; ++r) {
+      float* c = p.c + (i0 + i) * p.ldc + j + r;
+      const float s = _mm512_reduce_add_ps(acc[i][r]);
+      *c = p.beta == 0.0f ? p.alpha * s : p.alpha * s + p.beta * *c;
+    }
+}
+
+template <WeightType T, int R>
+void smallMRows(const GemmHalfArgs& p, int64_t j) {
+  int64_t i = 0;
+  for (; i + 4 <= p.m; i += 4) smallMBlock<T, R, 4>(p, j, i);
+  switch (p.m - i) {
+    case 3: return smallMBlock<T, R, 3>(p, j, i);
+    case 2: return smallMBlock<T, R, 2>(p, j, i);
+    case 1: return smallMBlock<T, R, 1>(p, j, i);
+    default: return;
+  }
+}
+
+template <WeightType T>
+void smallMTyped(const GemmHalfArgs& p) {
+  auto range = [&](int64_t j0, int64_t j1) {
+    int64_t j = j0;
+    for (; j + kRows <= j1; j += kRows) smallMRows<T, kRows>(p, j);
+    for (; j < j1; ++j) smallMRows<T, 1>(p, j);
+  };
+  if (p.n * p.k < (int64_t{1} << 17) || threadCount() == 1) return range(0, p.n);
+  parallelFor(p.n, kRows, range, 2 * p.k * p.m);
+}
+
 }  // namespace
+
+void gemmHalfSmallMAvx512(const GemmHalfArgs& p) {
+  if (p.bType == WeightType::F16) return smallMTyped<WeightType::F16>(p);
+  // Same numbers as the VDPBF16PS path: A rounded to bf16 (nearest even), products summed in f32.
+  std::vector<float> rounded(static_cast<size_t>(p.m * p.k));
+  for (int64_t i = 0; i < p.m; ++i) {
+    const float* src = p.a + i * p.lda;
+    float* dst = rounded.data() + i * p.k;
+    for (int64_t l = 0; l < p.k; l += 16) {
+      const __mmask16 m = mask16(p.k - l);
+      const __m256i h = reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, src + l)));
+      _mm512_mask_storeu_ps(dst + l, m, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
+    }
+  }
+  GemmHalfArgs q = p;
+  q.a = rounded.data();
+  q.lda = p.k;
+  smallMTyped<WeightType::BF16>(q);
+}
 
 void gemvAvx512(const GemvArgs& p) {
   switch (p.wType) {

@@ -62,6 +62,9 @@ void gemmF32Avx512(const GemmF32Args& p);
 void gemmHalfPortable(const GemmHalfArgs& p);
 void gemmHalfAvx2(const GemmHalfArgs& p);
 void gemmHalfAvx512(const GemmHalfArgs& p);
+// transB (Linear weight) products of 2..kSmallM activation rows: weight rows streamed once, no packing.
+constexpr int64_t kSmallM = 8;
+void gemmHalfSmallMAvx512(const GemmHalfArgs& p);
 
 void gemvPortable(const GemvArgs& p);
 void gemvAvx2(const GemvArgs& p);
