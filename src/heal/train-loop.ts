@@ -180,6 +180,11 @@ export function trainLoop(o: TrainLoopOptions): TrainResult {
   if (o.batchSize % o.microBatch !== 0)
     throw new RangeError(`--batch-size ${o.batchSize} must be a multiple of --micro-batch ${o.microBatch}`);
   const total = plannedSteps(o);
+  // A warmup as long as the run never reaches the peak learning rate: say so, once, on stderr.
+  if (o.warmupSteps >= total && total > 0)
+    process.stderr.write(
+      `shorten: warning: --warmup-steps ${o.warmupSteps} is not shorter than the run's ${total} steps; the learning rate never reaches --lr\n`,
+    );
   const adam = new AdamW(o.params, o.adam);
   const rng = new TrainingRng(o.seed);
   const ckptDir = join(o.outDir, 'checkpoints');
