@@ -2,32 +2,13 @@
 // ratio: perplexity, and generation latency/throughput per batch size for the original and all the
 // pruned models in ONE `shorten bench generate` call, so every ratio compares runs under one load.
 import { loadavg } from 'node:os';
+import type { GenerateBenchResult } from '../../src/bench/generate.js';
 import type { FindingsContext, PerplexityByText } from './context.js';
 import type { DepthPruneRecord, PrunedModel, WidthPruneRecord } from './pruned-models.js';
 import { depthPruned, widthPruned } from './pruned-models.js';
 
-/** What `shorten bench generate --json` prints (the fields used here). */
-export interface BenchDocument {
-  new_tokens: number;
-  threads: number;
-  models: {
-    name: string;
-    parameters: number;
-    blocks: number;
-    heads: number;
-    kv_heads: number;
-    intermediate_size: number;
-  }[];
-  rows: {
-    model: string;
-    batch: number;
-    latency_s: number;
-    throughput_tokens_per_s: number;
-    kv_cache_bytes: number;
-    peak_rss_bytes: number;
-    runs: number;
-  }[];
-}
+/** What `shorten bench generate --json` prints. */
+export type BenchDocument = GenerateBenchResult;
 
 export interface ShapedModel {
   label: string;
