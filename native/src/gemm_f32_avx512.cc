@@ -54,8 +54,44 @@ struct Avx512Kernel {
   }
 };
 
+// For products at most 16 wide (LoRA's rank-r factors): 16×16 tiles, one zmm per row, so a
+// narrow C wastes at most half a tile instead of most of a 48-wide one.
+struct Avx512NarrowKernel {
+  static constexpr int MR = 16;
+  static constexpr int NR = 16;
+  static constexpr int64_t kMaxKc = 256;
+  static constexpr int64_t kMaxMc = 1024;
+  static constexpr int64_t kMaxNc = 16;
+
+  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
+                  float beta) {
+    __m512 acc[MR];
+    for (int i = 0; i < MR; ++i) acc[i] = _mm512_setzero_ps();
+    for (int64_t l = 0; l < kc; ++l) {
+      const __m512 b0 = _mm512_load_ps(b);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, acc[i]);
+      a += MR;
+      b += NR;
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+    if (beta == 0.0f) {
+      for (int i = 0; i < MR; ++i) _mm512_storeu_ps(c + i * ldc, _mm512_mul_ps(va, acc[i]));
+    } else {
+      const __m512 vb = _mm512_set1_ps(beta);
+      for (int i = 0; i < MR; ++i) {
+        float* cp = c + i * ldc;
+        _mm512_storeu_ps(cp, _mm512_fmadd_ps(va, acc[i], _mm512_mul_ps(vb, _mm512_loadu_ps(cp))));
+      }
+    }
+  }
+};
+
 }  // namespace
 
-void gemmF32Avx512(const GemmF32Args& p) { BlockedGemm<Avx512Kernel>::run(p); }
+void gemmF32Avx512(const GemmF32Args& p) {
+  if (p.n <= Avx512NarrowKernel::NR) return BlockedGemm<Avx512NarrowKernel>::run(p);
+  BlockedGemm<Avx512Kernel>::run(p);
+}
 
 }  // namespace shorten

@@ -129,6 +129,9 @@ for (const isa of isas) {
         runCase({ transA, transB, m: 129, n: 300, k: 290, alpha: 0.5, beta: -2, pad: 5 }, seed++);
         // Too few columns to split between threads: the rows are split instead.
         runCase({ transA, transB, m: 300, n: 129, k: 300, alpha: 1.5, beta: 0.25, pad: 2 }, seed++);
+        // LoRA's rank-r products: at most 16 wide (the narrow kernel), rows split between threads.
+        runCase({ transA, transB, m: 300, n: 8, k: 290, alpha: 2, beta: 1, pad: 3 }, seed++);
+        runCase({ transA, transB, m: 257, n: 16, k: 33, alpha: 1, beta: 0, pad: 0 }, seed++);
       }
     } finally {
       setIsa(best);
