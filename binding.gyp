@@ -50,6 +50,7 @@
         "native/src/ops_cached_attention.cc",
         "native/src/ops_cross_entropy.cc",
         "native/src/vec_exp.cc",
+        "native/src/ops_dropout.cc",
         "native/src/cpu_features.cc",
         "native/src/thread_pool.cc",
         "native/src/convert.cc",

@@ -207,6 +207,22 @@ Napi::Value SiluGateForward(const Napi::CallbackInfo& info) {
   });
 }
 
+// dropoutApply(out, x, N, p, seed, accumulate)
+Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "dropoutApply");
+    int64_t N = a.count(2, "N");
+    float* out = a.f32(0, "out", N);
+    const float* x = a.f32(1, "x", N);
+    double p = a.number(3, "p");
+    if (!(p >= 0 && p < 1)) a.fail(3, "p", "must be in [0, 1)");
+    int64_t seed = a.count(4, "seed");
+    if (seed > 0xffffffffll) a.fail(4, "seed", "must be a 32-bit unsigned integer");
+    if (!info[5].IsBoolean()) a.fail(5, "accumulate", "must be a boolean");
+    dropoutApply(out, x, N, p, static_cast<uint32_t>(seed), info[5].As<Napi::Boolean>().Value());
+  });
+}
+
 // siluGateBackward(dgate|null, dup|null, dout, gate, up, N)
 Napi::Value SiluGateBackward(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -292,6 +308,7 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionForward", Napi::Function::New(env, AttentionForward));
   exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));
   exports.Set("siluGateForward", Napi::Function::New(env, SiluGateForward));
+  exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
   exports.Set("siluGateBackward", Napi::Function::New(env, SiluGateBackward));
   exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward));
   exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward));

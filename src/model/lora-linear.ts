@@ -1,7 +1,7 @@
 // LoRA on a Linear layer, composed from the tape's ops: y = x·Wᵀ + b + (alpha/r)·dropout(x)·Aᵀ·Bᵀ,
 // W frozen (may stay bf16/mmapped), A [r, in] and B [out, r] trainable; the branch is one fused op.
 import { linear } from '../tensor/ops/linear.js';
-import { addLoraBranch, dropoutKeep } from '../tensor/ops/lora-branch.js';
+import { addLoraBranch, dropoutKeeps, dropoutSeed } from '../tensor/ops/lora-branch.js';
 import { recordingTape } from '../tensor/tape.js';
 import type { FloatArray, Weight } from '../tensor/tensor.js';
 import { Tensor, allocFloat } from '../tensor/tensor.js';
@@ -18,10 +18,10 @@ export interface LoraAdapter {
   dropout: number;
 }
 
-/** Inverted dropout mask: 0 with probability p, else 1/(1-p), drawn as `dropoutKeep` draws it. */
+/** Inverted dropout mask: 0 with probability p, else 1/(1-p), drawn as the fused branch draws it. */
 export function dropoutMask(kind: 'f32' | 'f64', n: number, p: number, rand: () => number): FloatArray {
   const mask = allocFloat(kind, n);
-  const keep = dropoutKeep(n, p, rand);
+  const keep = dropoutKeeps(n, p, dropoutSeed(rand));
   for (let i = 0; i < n; i++) mask[i] = keep[i] ? 1 / (1 - p) : 0;
   return mask;
 }
@@ -63,6 +63,6 @@ export function loraLinear(
   rand?: () => number,
 ): Tensor {
   const base = linear(x, weight, bias);
-  const keep = rand && adapter.dropout > 0 ? dropoutKeep(x.size, adapter.dropout, rand) : null;
-  return addLoraBranch(base, x, adapter, keep, adapter.dropout);
+  const dropout = rand && adapter.dropout > 0 ? { p: adapter.dropout, seed: dropoutSeed(rand) } : null;
+  return addLoraBranch(base, x, adapter, dropout);
 }

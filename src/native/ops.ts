@@ -61,6 +61,7 @@ interface NativeOpsBinding {
     D: number,
   ): void;
   siluGateForward(out: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
+  dropoutApply(out: Float32Array, x: Float32Array, N: number, p: number, seed: number, accumulate: boolean): void;
   siluGateBackward(dgate: Float32Array | null, dup: Float32Array | null, dout: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
   crossEntropyForward(losses: Float32Array, lse: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): void;
   crossEntropyBackward(
@@ -136,6 +137,21 @@ export function attentionBackwardF32(
   D: number,
 ): void {
   ops.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, keyPadding, B, T, Hq, Hkv, D);
+}
+
+/**
+ * Inverted dropout with a counter-hash mask: out = keep(seed, i) ? x/(1-p) : 0 (accumulate: out +=),
+ * so a backward with the same seed applies the same mask. keep is `dropoutKeeps` of lora-branch.ts.
+ */
+export function dropoutApplyF32(
+  out: Float32Array,
+  x: Float32Array,
+  N: number,
+  p: number,
+  seed: number,
+  accumulate: boolean,
+): void {
+  ops.dropoutApply(out, x, N, p, seed, accumulate);
 }
 
 /** out (N) = silu(gate)·up. */

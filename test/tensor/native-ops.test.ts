@@ -6,7 +6,8 @@ import { crossEntropyBackward, crossEntropyForward } from '../../src/tensor/ops/
 import { rmsnormBackward, rmsnormForward } from '../../src/tensor/ops/rmsnorm.js';
 import { ropeBackward, ropeForward } from '../../src/tensor/ops/rope.js';
 import { siluGateBackward, siluGateForward } from '../../src/tensor/ops/silu-gate.js';
-import { attentionForwardF32, rmsnormForwardF32 } from '../../src/native/ops.js';
+import { attentionForwardF32, dropoutApplyF32, rmsnormForwardF32 } from '../../src/native/ops.js';
+import { dropoutKeeps } from '../../src/tensor/ops/lora-branch.js';
 import { activeIsa, availableIsas, setIsa } from '../../src/native/index.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -115,6 +116,35 @@ function checkSiluGate(): void {
   assertClose(dg32, dg64, 'dgate');
   assertClose(du32, du64, 'dup');
 }
+
+test('native dropout applies the counter-hash mask of the TypeScript reference on every ISA path', () =>
+  onEveryIsa(() => {
+    const rand = mulberry32(31);
+    const N = 1003;
+    const x = f32(random64(N, rand));
+    const base = f32(random64(N, rand));
+    for (const [p, seed] of [
+      [0.05, 123456789],
+      [0.5, 0xffffffff],
+      [0, 7],
+    ]) {
+      const keep = dropoutKeeps(N, p, seed);
+      const want = new Float64Array(N);
+      for (let i = 0; i < N; i++) want[i] = keep[i] ? x[i] / (1 - p) : 0;
+      const out = new Float32Array(N).fill(NaN);
+      dropoutApplyF32(out, x, N, p, seed, false);
+      assertClose(out, want, `dropout p=${p}`, 1e-6);
+      const acc = base.slice();
+      dropoutApplyF32(acc, x, N, p, seed, true);
+      assertClose(
+        acc,
+        want.map((w, i) => w + base[i]),
+        `dropout accumulate p=${p}`,
+        1e-6,
+      );
+      if (p > 0) assert.ok(keep.includes(0) && keep.includes(1));
+    }
+  }));
 
 test('native crossEntropy forward/backward equals the f64 reference', () => {
   const rand = mulberry32(24);

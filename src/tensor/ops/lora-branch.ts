@@ -3,6 +3,7 @@
 // temporaries and three elementwise passes per wrapped Linear; here the f32 path is four small
 // GEMMs forward and backward, the scale folded into alpha, the sum into beta = 1.
 import { gemmF32 } from '../../native/index.js';
+import { dropoutApplyF32 } from '../../native/ops.js';
 import { recordingTape } from '../tape.js';
 import type { FloatArray, Tensor } from '../tensor.js';
 import { allocFloat } from '../tensor.js';
@@ -52,17 +53,33 @@ function matmulAcc(
   else matmulAdd(transA, transB, m, n, k, alpha, a, b, c);
 }
 
+/** Dropout on the branch's input: probability p, mask from `seed` (see `dropoutKeeps`). */
+export interface BranchDropout {
+  p: number;
+  seed: number;
+}
+
+/** out = mask ⊙ x / (1-p), or out += that (accumulate), f32 natively, f64 with the same mask. */
+function applyDropout(out: FloatArray, x: FloatArray, d: BranchDropout, accumulate: boolean): void {
+  if (out instanceof Float32Array && x instanceof Float32Array)
+    return dropoutApplyF32(out, x, x.length, d.p, d.seed, accumulate);
+  const keep = dropoutKeeps(x.length, d.p, d.seed);
+  const inv = 1 / (1 - d.p);
+  for (let i = 0; i < x.length; i++) {
+    const v = keep[i] ? x[i] * inv : 0;
+    out[i] = accumulate ? out[i] + v : v;
+  }
+}
+
 /**
- * Adds the branch s·(keep ⊙ x / (1-p))·Aᵀ·Bᵀ to `base` (the Linear's output for x) in place and
- * returns it; `keep` (one byte per element of x, 1 = kept) is dropout with probability p, or null.
- * Safe in place: the Linear's own backward reads only x and W, never its output.
+ * Adds the branch s·dropout(x)·Aᵀ·Bᵀ to `base` (the Linear's output for x) in place and returns
+ * it. Safe in place: the Linear's own backward reads only x and W, never its output.
  */
 export function addLoraBranch(
   base: Tensor,
   x: Tensor,
   pair: LoraPair,
-  keep: Uint8Array | null,
-  p = 0,
+  dropout: BranchDropout | null,
 ): Tensor {
   const [r, In] = pair.a.shape;
   const Out = pair.b.shape[0];
@@ -74,15 +91,11 @@ export function addLoraBranch(
     throw new RangeError(
       `addLoraBranch: shapes x [${x.shape.join(', ')}], A [${pair.a.shape.join(', ')}], B [${pair.b.shape.join(', ')}], output [${base.shape.join(', ')}] do not compose`,
     );
-  if (keep && keep.length !== x.size)
-    throw new RangeError(`addLoraBranch: dropout mask has ${keep.length} elements, expected ${x.size}`);
   const N = x.size / In;
   let xin = x.data;
-  const inv = keep ? 1 / (1 - p) : 1;
-  if (keep) {
+  if (dropout) {
     xin = allocFloat(x.kind, x.size);
-    const xd = x.data;
-    for (let i = 0; i < xin.length; i++) xin[i] = keep[i] ? xd[i] * inv : 0;
+    applyDropout(xin, x.data, dropout, false);
   }
   const t = allocFloat(x.kind, N * r);
   matmulAcc(false, true, N, r, In, 1, xin, pair.a.data, t); // t = xin·Aᵀ
@@ -99,11 +112,11 @@ export function addLoraBranch(
       if (pair.a.requiresGrad) matmulAcc(true, false, r, In, N, 1, dt, xin, pair.a.ensureGrad()); // dA += dtᵀ·xin
       if (x.requiresGrad) {
         const dx = x.ensureGrad();
-        if (!keep) matmulAcc(false, false, N, In, r, 1, dt, pair.a.data, dx);
+        if (!dropout) matmulAcc(false, false, N, In, r, 1, dt, pair.a.data, dx);
         else {
           const dxin = allocFloat(x.kind, x.size);
           matmulAcc(false, false, N, In, r, 1, dt, pair.a.data, dxin);
-          for (let i = 0; i < dxin.length; i++) if (keep[i]) dx[i] += dxin[i] * inv;
+          applyDropout(dx, dxin, dropout, true);
         }
       }
     });
@@ -111,15 +124,19 @@ export function addLoraBranch(
   return base;
 }
 
+/** One draw of `rand` as a 32-bit dropout seed: a fresh mask per call, reproducible from the caller's generator. */
+export function dropoutSeed(rand: () => number): number {
+  return Math.floor(rand() * 4294967296) >>> 0;
+}
+
 /**
- * Dropout's keep flags for n elements (0 with probability p), from one draw of `rand` that seeds
- * a splitmix32 stream: a fresh mask per call, reproducible from the caller's generator state, at
- * a few nanoseconds per element.
+ * Dropout's keep flags for n elements (0 with probability p): element i is kept when splitmix32's
+ * finalizer of seed + (i+1)·0x9e3779b9 is at least p·2³², the hash the native kernel computes.
  */
-export function dropoutKeep(n: number, p: number, rand: () => number): Uint8Array {
+export function dropoutKeeps(n: number, p: number, seed: number): Uint8Array {
   const keep = new Uint8Array(n);
   const threshold = Math.floor(p * 4294967296);
-  let s = Math.floor(rand() * 4294967296) >>> 0;
+  let s = seed | 0;
   for (let i = 0; i < n; i++) {
     s = (s + 0x9e3779b9) | 0;
     let z = s;
