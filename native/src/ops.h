@@ -50,6 +50,10 @@ void cachedAttentionForward(float* out, const float* q, const float* keys, const
                             const int32_t* padding, int64_t B, int64_t S, int64_t Hq, int64_t Hkv, int64_t D,
                             int64_t capacity, int64_t start);
 
+// The residual sum out = a + b, and its backward da += dout, db += dout (either may be null).
+void addForward(float* out, const float* a, const float* b, int64_t N);
+void addBackward(float* da, float* db, const float* dout, int64_t N);
+
 // Inverted dropout: out = keep(seed, i) ? x / (1 - p) : 0, or out += that with accumulate (the
 // backward: the same seed gives the same mask). keep(seed, i) is a counter hash, 0 ≤ p < 1.
 void dropoutApply(float* out, const float* x, int64_t N, double p, uint32_t seed, bool accumulate);

@@ -207,6 +207,27 @@ Napi::Value SiluGateForward(const Napi::CallbackInfo& info) {
   });
 }
 
+// addForward(out, a, b, N)
+Napi::Value AddForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "addForward");
+    int64_t N = a.count(3, "N");
+    float* out = a.f32(0, "out", N);
+    addForward(out, a.f32(1, "a", N), a.f32(2, "b", N), N);
+  });
+}
+
+// addBackward(da|null, db|null, dout, N)
+Napi::Value AddBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "addBackward");
+    int64_t N = a.count(3, "N");
+    float* da = a.f32OrNull(0, "da", N);
+    float* db = a.f32OrNull(1, "db", N);
+    addBackward(da, db, a.f32(2, "dout", N), N);
+  });
+}
+
 // dropoutApply(out, x, N, p, seed, accumulate)
 Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -309,6 +330,8 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));
   exports.Set("siluGateForward", Napi::Function::New(env, SiluGateForward));
   exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
+  exports.Set("addForward", Napi::Function::New(env, AddForward));
+  exports.Set("addBackward", Napi::Function::New(env, AddBackward));
   exports.Set("siluGateBackward", Napi::Function::New(env, SiluGateBackward));
   exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward));
   exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward));

@@ -61,6 +61,8 @@ interface NativeOpsBinding {
     D: number,
   ): void;
   siluGateForward(out: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
+  addForward(out: Float32Array, a: Float32Array, b: Float32Array, N: number): void;
+  addBackward(da: Float32Array | null, db: Float32Array | null, dout: Float32Array, N: number): void;
   dropoutApply(out: Float32Array, x: Float32Array, N: number, p: number, seed: number, accumulate: boolean): void;
   siluGateBackward(dgate: Float32Array | null, dup: Float32Array | null, dout: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
   crossEntropyForward(losses: Float32Array, lse: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): void;
@@ -137,6 +139,15 @@ export function attentionBackwardF32(
   D: number,
 ): void {
   ops.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, keyPadding, B, T, Hq, Hkv, D);
+}
+
+/** out (N) = a + b. */
+export function addForwardF32(out: Float32Array, a: Float32Array, b: Float32Array, N: number): void {
+  ops.addForward(out, a, b, N);
+}
+/** da += dout, db += dout (either may be null). */
+export function addBackwardF32(da: Float32Array | null, db: Float32Array | null, dout: Float32Array, N: number): void {
+  ops.addBackward(da, db, dout, N);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Every native f32 op kernel against the float64 TypeScript kernel on random data of odd sizes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { addBackward, addForward } from '../../src/tensor/ops/add.js';
 import { attentionBackward, attentionForward } from '../../src/tensor/ops/attention.js';
 import { crossEntropyBackward, crossEntropyForward } from '../../src/tensor/ops/cross-entropy.js';
 import { rmsnormBackward, rmsnormForward } from '../../src/tensor/ops/rmsnorm.js';
@@ -116,6 +117,35 @@ function checkSiluGate(): void {
   assertClose(dg32, dg64, 'dgate');
   assertClose(du32, du64, 'dup');
 }
+
+test('native residual add forward/backward equals the f64 reference', () => {
+  const rand = mulberry32(37);
+  const N = 5003; // above the size where add switches to the native kernel
+  const a = random64(N, rand),
+    b = random64(N, rand),
+    dout = random64(N, rand);
+  const o64 = new Float64Array(N),
+    o32 = new Float32Array(N).fill(NaN);
+  addForward(o64, a, b, N);
+  addForward(o32, f32(a), f32(b), N);
+  assertClose(o32, o64, 'out', 1e-7);
+  const da64 = seedGrad(N, rand),
+    db64 = seedGrad(N, rand);
+  const da32 = f32(da64),
+    db32 = f32(db64);
+  addBackward(da64, db64, dout, N);
+  addBackward(da32, db32, f32(dout), N);
+  assertClose(da32, da64, 'da', 1e-7);
+  assertClose(db32, db64, 'db', 1e-7);
+  const only = f32(da64);
+  addBackward(only, null, f32(dout), N); // one input without a gradient
+  assertClose(
+    only,
+    da64.map((v, i) => v + dout[i]),
+    'da alone',
+    1e-7,
+  );
+});
 
 test('native dropout applies the counter-hash mask of the TypeScript reference on every ISA path', () =>
   onEveryIsa(() => {

@@ -1,14 +1,32 @@
 // Elementwise sum, the residual connection: the gradient passes unchanged to both inputs.
+import { addBackwardF32, addForwardF32 } from '../../native/ops.js';
 import { recordingTape } from '../tape.js';
 import type { FloatArray } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 
+// Below this many elements the native call costs more than the loop.
+const NATIVE_MIN = 4096;
+
 export function addForward(out: FloatArray, a: FloatArray, b: FloatArray, N: number): void {
+  if (
+    N >= NATIVE_MIN &&
+    out instanceof Float32Array &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array
+  )
+    return addForwardF32(out, a, b, N);
   for (let i = 0; i < N; i++) out[i] = a[i] + b[i];
 }
 
 /** Accumulates dout into da and db (either may be null). */
 export function addBackward(da: FloatArray | null, db: FloatArray | null, dout: FloatArray, N: number): void {
+  if (
+    N >= NATIVE_MIN &&
+    (da === null || da instanceof Float32Array) &&
+    (db === null || db instanceof Float32Array) &&
+    dout instanceof Float32Array
+  )
+    return addBackwardF32(da, db, dout, N);
   if (da) for (let i = 0; i < N; i++) da[i] += dout[i];
   if (db) for (let i = 0; i < N; i++) db[i] += dout[i];
 }
