@@ -52,6 +52,7 @@
         "native/src/vec_exp.cc",
         "native/src/ops_dropout.cc",
         "native/src/ops_add.cc",
+        "native/src/ops_adamw.cc",
         "native/src/cpu_features.cc",
         "native/src/thread_pool.cc",
         "native/src/convert.cc",

@@ -50,6 +50,15 @@ void cachedAttentionForward(float* out, const float* q, const float* keys, const
                             const int32_t* padding, int64_t B, int64_t S, int64_t Hq, int64_t Hkv, int64_t D,
                             int64_t capacity, int64_t start);
 
+// AdamW (decoupled decay, torch.optim.AdamW's order) on one parameter, in double per element:
+// w -= decay·w; m, v updated; w -= stepSize·m / (√v / sqrtBc2 + eps).
+void adamwUpdate(float* w, const float* g, float* m, float* v, int64_t N, double decay, double beta1, double beta2,
+                 double stepSize, double sqrtBc2, double eps);
+// Σ g² in double, in a fixed order (the same for any thread count).
+double sumSquares(const float* g, int64_t N);
+// g *= factor (clipping).
+void scaleInPlace(float* g, int64_t N, double factor);
+
 // The residual sum out = a + b, and its backward da += dout, db += dout (either may be null).
 void addForward(float* out, const float* a, const float* b, int64_t N);
 void addBackward(float* da, float* db, const float* dout, int64_t N);

@@ -207,6 +207,41 @@ Napi::Value SiluGateForward(const Napi::CallbackInfo& info) {
   });
 }
 
+// adamwUpdate(w, g, m, v, N, decay, beta1, beta2, stepSize, sqrtBc2, eps)
+Napi::Value AdamwUpdate(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "adamwUpdate");
+    int64_t N = a.count(4, "N");
+    float* w = a.f32(0, "w", N);
+    const float* g = a.f32(1, "g", N);
+    float* m = a.f32(2, "m", N);
+    float* v = a.f32(3, "v", N);
+    adamwUpdate(w, g, m, v, N, a.number(5, "decay"), a.number(6, "beta1"), a.number(7, "beta2"),
+                a.number(8, "stepSize"), a.number(9, "sqrtBc2"), a.number(10, "eps"));
+  });
+}
+
+// sumSquares(g, N) -> number
+Napi::Value SumSquares(const Napi::CallbackInfo& info) {
+  double result = 0;
+  Napi::Value done = guarded(info, [&] {
+    OpArgs a(info, "sumSquares");
+    int64_t N = a.count(1, "N");
+    result = sumSquares(a.f32(0, "g", N), N);
+  });
+  if (info.Env().IsExceptionPending()) return done;
+  return Napi::Number::New(info.Env(), result);
+}
+
+// scaleInPlace(g, N, factor)
+Napi::Value ScaleInPlace(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "scaleInPlace");
+    int64_t N = a.count(1, "N");
+    scaleInPlace(a.f32(0, "g", N), N, a.number(2, "factor"));
+  });
+}
+
 // addForward(out, a, b, N)
 Napi::Value AddForward(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -331,6 +366,9 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("siluGateForward", Napi::Function::New(env, SiluGateForward));
   exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
   exports.Set("addForward", Napi::Function::New(env, AddForward));
+  exports.Set("adamwUpdate", Napi::Function::New(env, AdamwUpdate));
+  exports.Set("sumSquares", Napi::Function::New(env, SumSquares));
+  exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlace));
   exports.Set("addBackward", Napi::Function::New(env, AddBackward));
   exports.Set("siluGateBackward", Napi::Function::New(env, SiluGateBackward));
   exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward));

@@ -1,5 +1,6 @@
 // AdamW with decoupled weight decay (Loshchilov & Hutter; PyTorch's torch.optim.AdamW update order)
 // over f32 master weights, and clipping by the global gradient norm.
+import { adamwUpdateF32, scaleInPlaceF32, sumSquaresF32 } from '../native/ops.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface AdamWOptions {
@@ -43,12 +44,14 @@ export class AdamW {
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
       const decay = this.options.noDecay?.(name) ? 0 : lr * weightDecay;
-      for (let i = 0; i < w.length; i++) {
-        if (decay) w[i] -= decay * w[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-        w[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
-      }
+      adamwUpdateF32(w as Float32Array, g as Float32Array, m, v, {
+        decay,
+        beta1,
+        beta2,
+        stepSize,
+        sqrtBc2,
+        eps,
+      });
     }
   }
 }
@@ -58,8 +61,8 @@ export function globalGradNorm(params: Map<string, Tensor>): number {
   let sum = 0;
   for (const p of params.values()) {
     const g = p.grad;
-    if (!g) continue;
-    for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
+    if (g instanceof Float32Array) sum += sumSquaresF32(g);
+    else if (g) for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
   }
   return Math.sqrt(sum);
 }
@@ -70,6 +73,7 @@ export function clipGradients(params: Map<string, Tensor>, norm: number, maxNorm
   const f = maxNorm / (norm + 1e-6);
   for (const p of params.values()) {
     const g = p.grad;
-    if (g) for (let i = 0; i < g.length; i++) g[i] *= f;
+    if (g instanceof Float32Array) scaleInPlaceF32(g, f);
+    else if (g) for (let i = 0; i < g.length; i++) g[i] *= f;
   }
 }

@@ -62,6 +62,21 @@ interface NativeOpsBinding {
   ): void;
   siluGateForward(out: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
   addForward(out: Float32Array, a: Float32Array, b: Float32Array, N: number): void;
+  adamwUpdate(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    N: number,
+    decay: number,
+    beta1: number,
+    beta2: number,
+    stepSize: number,
+    sqrtBc2: number,
+    eps: number,
+  ): void;
+  sumSquares(g: Float32Array, N: number): number;
+  scaleInPlace(g: Float32Array, N: number, factor: number): void;
   addBackward(da: Float32Array | null, db: Float32Array | null, dout: Float32Array, N: number): void;
   dropoutApply(out: Float32Array, x: Float32Array, N: number, p: number, seed: number, accumulate: boolean): void;
   siluGateBackward(dgate: Float32Array | null, dup: Float32Array | null, dout: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
@@ -139,6 +154,25 @@ export function attentionBackwardF32(
   D: number,
 ): void {
   ops.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, keyPadding, B, T, Hq, Hkv, D);
+}
+
+/** AdamW on one parameter (decoupled decay, torch.optim.AdamW's order), double arithmetic per element. */
+export function adamwUpdateF32(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  o: { decay: number; beta1: number; beta2: number; stepSize: number; sqrtBc2: number; eps: number },
+): void {
+  ops.adamwUpdate(w, g, m, v, w.length, o.decay, o.beta1, o.beta2, o.stepSize, o.sqrtBc2, o.eps);
+}
+/** Σ g² in double, in an order that does not depend on the thread count. */
+export function sumSquaresF32(g: Float32Array): number {
+  return ops.sumSquares(g, g.length);
+}
+/** g *= factor. */
+export function scaleInPlaceF32(g: Float32Array, factor: number): void {
+  ops.scaleInPlace(g, g.length, factor);
 }
 
 /** out (N) = a + b. */

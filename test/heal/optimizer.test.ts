@@ -42,6 +42,41 @@ test('AdamW matches the decoupled-decay update step for step, and skips decay wh
   assert.equal(gain.data[0], 1, 'no decay and no gradient: unchanged');
 });
 
+test('the native AdamW, norm and clipping give exactly the numbers of the float64 transcription', () => {
+  const N = 70001; // several chunks and threads
+  let seed = 7;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296) * 2 - 1;
+  const w0 = Float32Array.from({ length: N }, rand);
+  const p = new Tensor([N], w0.slice(), true);
+  const opt = new AdamW(new Map([['w', p]]), { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
+  const w = w0.slice();
+  const m = new Float32Array(N);
+  const v = new Float32Array(N);
+  for (let step = 1; step <= 3; step++) {
+    const g = Float32Array.from({ length: N }, rand);
+    p.grad = g.slice();
+    let sum = 0;
+    for (let i = 0; i < N; i++) sum += g[i] * g[i];
+    const norm = globalGradNorm(new Map([['w', p]]));
+    assert.ok(Math.abs(norm - Math.sqrt(sum)) <= 1e-12 * Math.sqrt(sum), `norm ${norm} vs ${Math.sqrt(sum)}`);
+    clipGradients(new Map([['w', p]]), norm, 0.5 * norm);
+    const f = (0.5 * norm) / (norm + 1e-6);
+    for (let i = 0; i < N; i++) g[i] *= f;
+    assert.deepEqual(p.grad, g, 'clipped gradients');
+    const lr = 1e-3 * step;
+    opt.update(lr);
+    const stepSize = lr / (1 - 0.9 ** step);
+    const sqrtBc2 = Math.sqrt(1 - 0.95 ** step);
+    for (let i = 0; i < N; i++) {
+      w[i] -= lr * 0.1 * w[i];
+      m[i] = 0.9 * m[i] + (1 - 0.9) * g[i];
+      v[i] = 0.95 * v[i] + (1 - 0.95) * g[i] * g[i];
+      w[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + 1e-8);
+    }
+    assert.deepEqual(p.data, w, `weights after step ${step}`);
+  }
+});
+
 test('clipping scales every gradient by max/norm only when the global norm exceeds it', () => {
   const a = new Tensor([2], Float32Array.from([3, 0]), true);
   const b = new Tensor([1], Float32Array.from([0]), true);
