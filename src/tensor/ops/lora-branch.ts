@@ -1,7 +1,8 @@
 // LoRA's low-rank branch added in place onto the frozen Linear's output, as one op:
-// y += s·(m ⊙ x)·Aᵀ·Bᵀ with its own backward. Composing it from generic ops cost three full-size
-// temporaries and three elementwise passes per wrapped Linear; here the f32 path is four small
-// GEMMs forward and backward, the scale folded into alpha, the sum into beta = 1.
+// y += s·dropout(x)·Aᵀ·Bᵀ with its own backward. Composing it from generic ops cost three
+// full-size temporaries and three elementwise passes per wrapped Linear; here the f32 path is two
+// small GEMMs forward and four backward (the scale folded into alpha, the sum into beta = 1), and
+// a native dropout whose mask is recomputed from a seed instead of stored.
 import { gemmF32 } from '../../native/index.js';
 import { dropoutApplyF32 } from '../../native/ops.js';
 import { recordingTape } from '../tape.js';
