@@ -4,22 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchTrain } from '../bench/train.js';
 import { configFromHfJson } from '../formats/hf-config.js';
-import { readPeftAdapter } from '../formats/peft-adapter.js';
 import type { CheckpointFormat } from '../formats/load.js';
 import { runFullTraining } from '../heal/full-run.js';
 import type { FullRunSettings } from '../heal/full-run.js';
 import { runLora } from '../heal/lora-run.js';
 import type { LoraRunSettings } from '../heal/lora-run.js';
-import { mergeLora, PAPER_TARGET_MODULES } from '../heal/lora.js';
+import { PAPER_TARGET_MODULES } from '../heal/lora.js';
 import { randomLlamaWeights } from '../heal/random-init.js';
 import { CPT_DEFAULTS, LORA_DEFAULTS } from '../heal/run-settings.js';
 import type { RunSettings } from '../heal/run-settings.js';
 import type { TrainResult } from '../heal/train-loop.js';
-import type { LoraAdapter } from '../model/lora-linear.js';
+import { applyAdapter } from '../pipeline/apply-adapter.js';
 import { loadTokenizerFile, openModel } from '../pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../pipeline/save-model.js';
-import { Tensor } from '../tensor/tensor.js';
-import { weightValues } from '../tensor/weight-values.js';
 import { intOption, numberOption, UsageError } from './options.js';
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -280,28 +277,29 @@ export function registerHealCommands(program: Command, bench: Command): void {
     .requiredOption('--out <path>', 'output folder (hf) or file')
     .option('--to <format>', 'hf | gguf | llama2c', 'hf')
     .option('--tokenizer <path>', 'tokenizer for a llama2.c checkpoint')
+    .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', '\nExample:\n  npx shorten merge pruned-hf lora-run --out healed-hf')
     .action((model: string, adapterDir: string, o: Opts) => {
       const to = String(o.to);
       if (!['hf', 'gguf', 'llama2c'].includes(to))
         throw new UsageError(`--to must be hf, gguf or llama2c (got '${to}')`);
       const m = openModel(model, { tokenizer: o.tokenizer as string | undefined });
-      const { config, pairs } = readPeftAdapter(adapterDir);
-      const adapters = new Map<string, LoraAdapter>();
-      for (const [name, p] of pairs)
-        adapters.set(name, {
-          a: new Tensor(p.a.shape, weightValues(p.a, 'f32')),
-          b: new Tensor(p.b.shape, weightValues(p.b, 'f32')),
-          scale: config.lora_alpha / config.r,
-          dropout: 0,
-        });
-      saveModelWithTokenizer(
-        mergeLora(m.weights, adapters),
-        m.tokenizer,
-        String(o.out),
-        to as CheckpointFormat,
-      );
-      process.stderr.write(`merged ${pairs.size} adapted Linears; wrote ${to} to ${String(o.out)}\n`);
+      const merged = applyAdapter(m, adapterDir);
+      saveModelWithTokenizer(merged.weights, m.tokenizer, String(o.out), to as CheckpointFormat);
+      if (o.json)
+        process.stdout.write(
+          JSON.stringify({
+            model,
+            adapter: adapterDir,
+            adapted_linears: merged.adaptedLinears,
+            out: String(o.out),
+            format: to,
+          }) + '\n',
+        );
+      else
+        process.stderr.write(
+          `merged ${merged.adaptedLinears} adapted Linears; wrote ${to} to ${String(o.out)}\n`,
+        );
     });
 
   bench

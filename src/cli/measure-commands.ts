@@ -23,6 +23,7 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
     .option('--limit <n>', 'score only the first n questions of each task')
     .option('--batch <n>', 'questions (distinct contexts) per prefill batch', '16')
     .option('--tokenizer <path>', 'tokenizer for a llama2.c checkpoint')
+    .option('--adapter <dir>', 'a PEFT LoRA adapter folder, folded into the weights first')
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
@@ -39,7 +40,10 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
       if (!dataDir) throw new UsageError('give the task folder with --data-dir or SHORTEN_DATA');
       const limit = opts.limit === undefined ? undefined : intOption(opts.limit, '--limit', 1);
       const batch = intOption(opts.batch, '--batch', 1);
-      const m = openModel(model, { tokenizer: opts.tokenizer as string | undefined });
+      const m = openModel(model, {
+        tokenizer: opts.tokenizer as string | undefined,
+        adapter: opts.adapter as string | undefined,
+      });
       const quiet = Boolean(opts.json) || !process.stderr.isTTY;
       const result = zeroShot(inferenceOf(m), m.tokenizer, tasks, dataDir, {
         limit,

@@ -60,13 +60,17 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .option('--top-p <p>', 'keep the smallest set with this much probability (1: all)', '1')
     .option('--seed <s>', 'random seed', '0')
     .option('--tokenizer <path>', 'tokenizer for a llama2.c checkpoint')
+    .option('--adapter <dir>', 'a PEFT LoRA adapter folder, folded into the weights first')
     .option('--json', 'print JSON with the ids and text')
     .addHelpText(
       'after',
       '\nExample:\n  npx shorten generate model.gguf --prompt "Once upon a time" --greedy --max-new-tokens 64',
     )
     .action((model: string, opts: Record<string, string | boolean | undefined>) => {
-      const m = openModel(model, { tokenizer: opts.tokenizer as string | undefined });
+      const m = openModel(model, {
+        tokenizer: opts.tokenizer as string | undefined,
+        adapter: opts.adapter as string | undefined,
+      });
       const prompt = [m.tokenizer.bosId, ...m.tokenizer.encode(String(opts.prompt ?? ''))];
       const result = generate(inferenceOf(m), [prompt], {
         maxNewTokens: intOption(opts.maxNewTokens, '--max-new-tokens', 1),
@@ -101,6 +105,7 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .option('--limit <n>', 'score at most this many segments')
     .option('--data-dir <dir>', 'folder holding the data sets (default: $SHORTEN_DATA)')
     .option('--tokenizer <path>', 'tokenizer for a llama2.c checkpoint')
+    .option('--adapter <dir>', 'a PEFT LoRA adapter folder, folded into the weights first')
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
@@ -111,7 +116,10 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
       if (bos !== 'first' && bos !== 'every')
         throw new UsageError(`--bos must be first or every (got '${bos}')`);
       const file = resolveTextFile(String(opts.text), opts.dataDir as string | undefined);
-      const m = openModel(model, { tokenizer: opts.tokenizer as string | undefined });
+      const m = openModel(model, {
+        tokenizer: opts.tokenizer as string | undefined,
+        adapter: opts.adapter as string | undefined,
+      });
       const stream = m.tokenizer.encode(readFileSync(file, 'utf8'));
       let segments = perplexitySegments(
         stream,

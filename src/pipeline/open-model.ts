@@ -1,6 +1,7 @@
 // Opens a checkpoint together with its tokenizer: the one call every command starts from.
 // The tokenizer comes from --tokenizer when given, else from the checkpoint itself (HF folder's
 // tokenizer.json, GGUF's embedded vocabulary) or a tok*.bin / tokenizer.bin beside a llama2.c file.
+// With an adapter folder, the PEFT LoRA adapter is folded into the weights.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadModel } from '../formats/load.js';
@@ -8,6 +9,7 @@ import type { LoadedModel } from '../formats/load.js';
 import { LlamaInference } from '../model/inference.js';
 import { loadLlama2cTokenizer, loadTokenizerJson, tokenizerFromGguf } from '../text/tokenizer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { applyAdapter } from './apply-adapter.js';
 import { plainTokenizerKeys } from './gguf-tokenizer-keys.js';
 
 export interface OpenedModel extends LoadedModel {
@@ -28,7 +30,7 @@ function tokenizerBeside(modelPath: string): string | null {
   return tok.length === 1 ? join(dir, tok[0]) : null;
 }
 
-export function openModel(path: string, opts: { tokenizer?: string } = {}): OpenedModel {
+export function openModel(path: string, opts: { tokenizer?: string; adapter?: string } = {}): OpenedModel {
   const loaded = loadModel(path);
   const vocab = loaded.weights.config.vocabSize;
   let tokenizer: Tokenizer;
@@ -48,7 +50,8 @@ export function openModel(path: string, opts: { tokenizer?: string } = {}): Open
     throw new Error(
       `${path}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary is ${vocab}`,
     );
-  return { ...loaded, tokenizer };
+  const opened = { ...loaded, tokenizer };
+  return opts.adapter ? applyAdapter(opened, opts.adapter) : opened;
 }
 
 export function inferenceOf(m: LoadedModel): LlamaInference {

@@ -1,5 +1,6 @@
 // `shorten lora` end to end on stories260K with Alpaca rows: a PEFT adapter folder that reads back,
-// keys for every Linear of every block, the best adapter kept, and `shorten merge` on it.
+// keys for every Linear of every block, the best adapter kept, `shorten merge` on it, and
+// `eval ppl --adapter` agreeing with the merged copy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,21 @@ import { buildProgram } from '../../src/cli/main.js';
 import { readPeftAdapter } from '../../src/formats/peft-adapter.js';
 import { loadModel } from '../../src/formats/load.js';
 import { SHARED, STORIES260K_BIN } from '../helpers/fixtures.js';
+
+async function stdoutOf(args: string[]): Promise<string> {
+  const write = process.stdout.write;
+  let said = '';
+  process.stdout.write = ((chunk: string) => {
+    said += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await buildProgram().parseAsync(args, { from: 'user' });
+  } finally {
+    process.stdout.write = write;
+  }
+  return said;
+}
 
 test('lora on Alpaca rows writes a PEFT adapter that merge folds into the weights', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'shorten-lora-'));
@@ -58,7 +74,14 @@ test('lora on Alpaca rows writes a PEFT adapter that merge folds into the weight
   );
 
   const merged = join(dir, 'merged');
-  await buildProgram().parseAsync(['merge', STORIES260K_BIN, out, '--out', merged], { from: 'user' });
+  const said = await stdoutOf(['merge', STORIES260K_BIN, out, '--out', merged, '--json']);
+  assert.deepEqual(JSON.parse(said), {
+    model: STORIES260K_BIN,
+    adapter: out,
+    adapted_linears: 5 * 7,
+    out: merged,
+    format: 'hf',
+  });
   const before = loadModel(STORIES260K_BIN).weights.tensors.get('model.layers.4.mlp.down_proj.weight')!;
   const after = loadModel(merged).weights.tensors.get('model.layers.4.mlp.down_proj.weight')!;
   assert.deepEqual(after.shape, before.shape);
@@ -66,4 +89,14 @@ test('lora on Alpaca rows writes a PEFT adapter that merge folds into the weight
     after.data.some((v, i) => v !== before.data[i]),
     'the merged weight differs from the base',
   );
+
+  // --adapter folds the same adapter in memory: perplexity equals the merged copy's, and differs from the base's.
+  const text = join(SHARED, 'fixtures/text/tinystories_validation_head.txt');
+  const ppl = async (args: string[]) =>
+    JSON.parse(await stdoutOf(['eval', 'ppl', ...args, '--text', text, '--limit', '4', '--json'])) as {
+      nll: number;
+    };
+  const withAdapter = await ppl([STORIES260K_BIN, '--adapter', out]);
+  assert.equal(withAdapter.nll, (await ppl([merged])).nll);
+  assert.notEqual(withAdapter.nll, (await ppl([STORIES260K_BIN])).nll);
 });
