@@ -1,6 +1,6 @@
 // `shorten lora | cpt | pretrain | merge` and `shorten bench train`: healing a pruned model.
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchTrain } from '../bench/train.js';
 import { configFromHfJson } from '../formats/hf-config.js';
@@ -185,6 +185,11 @@ export function registerHealCommands(program: Command, bench: Command): void {
         .option(
           '--then-lora <data...>',
           "LoRA afterwards on this data (the paper's CPT⇒LoRA), into <out>/lora",
+        )
+        .option('--lora-max-steps <n>', 'with --then-lora: the LoRA phase stops after N steps')
+        .option(
+          '--lora-max-tokens <n>',
+          'with --then-lora: the LoRA phase stops after N tokens (default: the CPT budget again)',
         ),
       CPT_DEFAULTS,
       '--seq-len <n>',
@@ -205,10 +210,15 @@ export function registerHealCommands(program: Command, bench: Command): void {
       const out: Record<string, unknown>[] = [summary('cpt', run.out, cpt.result)];
       if (o.thenLora) {
         const loraOut = join(run.out, 'lora');
+        const limit = (v: string | boolean | undefined, flag: string, inherited: number | undefined) =>
+          v === undefined ? inherited : intOption(v, flag, 1);
         const loraRun: RunSettings = {
           ...run,
           out: loraOut,
-          resume: undefined,
+          maxSteps: limit(o.loraMaxSteps, '--lora-max-steps', run.maxSteps),
+          maxTokens: limit(o.loraMaxTokens, '--lora-max-tokens', run.maxTokens),
+          // A resumed CPT⇒LoRA run resumes its LoRA phase too, once that phase has a checkpoint.
+          resume: run.resume && existsSync(join(loraOut, 'checkpoints')) ? loraOut : undefined,
           lr: LORA_DEFAULTS.lr,
           epochs: LORA_DEFAULTS.epochs,
           weightDecay: LORA_DEFAULTS.weightDecay,
