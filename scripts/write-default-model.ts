@@ -40,6 +40,7 @@ interface LogRow {
   loss: number;
   lr: number;
   val_loss?: number;
+  tokens_per_s?: number;
 }
 const logs: (LogRow & { phase: string })[] = [];
 for (const p of phases)
@@ -69,13 +70,28 @@ const corpusTokens =
   256;
 const passes = (tokens.reduce((a, b) => a + b, 0) / corpusTokens).toFixed(2);
 const lastVal = [...logs].reverse().find((r) => r.val_loss !== undefined)?.val_loss ?? NaN;
+// Time on the machine: each logged step's tokens over its measured tokens/s.
+let trainSeconds = 0;
+for (const p of phases) {
+  let prev = 0;
+  for (const r of logs.filter((x) => x.phase === p)) {
+    if (r.tokens_per_s) trainSeconds += (r.tokens - prev) / r.tokens_per_s;
+    prev = r.tokens;
+  }
+}
+const vals = logs.filter((r) => r.val_loss !== undefined);
+const valTable = vals
+  .filter((r, i) => i % 2 === 1 || i === vals.length - 1)
+  .map((r) => `| ${r.phase} | ${r.step} | ${r.tokens.toLocaleString('en-US')} | ${r.val_loss!.toFixed(4)} |`)
+  .join('\n');
+const lastDrop = vals.length >= 2 ? vals[vals.length - 2].val_loss! - lastVal : NaN;
 
 const card = `# shorten's default model: a 12-block TinyStories LLaMA
 
 The embedded model that \`npx shorten run\` uses when no model is given: deep enough (12 blocks) for
 depth pruning to have something to choose from, small enough (${(info.parameters / 1e6).toFixed(2)} M parameters) to
 score, prune, heal and measure in minutes on two CPU cores. Trained from scratch with shorten's own
-code (\`shorten tokenizer train\`, \`shorten pretrain\`, \`shorten cpt\`); reproduce it with
+code (\`shorten tokenizer train\`, ${phases.map((p) => '`shorten ' + p + '`').join(', ')}); reproduce it with
 \`bash scripts/train-default-model.sh\` then \`node --import tsx scripts/write-default-model.ts .tmp/default models/default\`.
 
 ## Architecture
@@ -100,7 +116,13 @@ ${phases
   .join('\n')}
 - Tokens seen in all: ${tokens.reduce((a, b) => a + b, 0).toLocaleString('en-US')} (${passes} passes over the ${corpusTokens.toLocaleString('en-US')} training tokens).
 - Final validation loss ${lastVal.toFixed(4)} (perplexity ${Math.exp(lastVal).toFixed(2)}).
-- The full loss and learning-rate log: \`training_log.jsonl\`.
+- About ${(trainSeconds / 3600).toFixed(1)} hours of training steps on this machine's two shared cores (the sum of each logged step's tokens over its tokens/s).
+- ${lastDrop > 0.002 ? `Validation loss was still falling when the cosine schedule ended (${lastDrop.toFixed(4)} lower than at the eval before): a longer run would give a better model; the time budget, not convergence, set the length.` : 'Validation loss had flattened when the schedule ended.'}
+- The full loss and learning-rate log: \`training_log.jsonl\`. Validation loss along the way:
+
+| phase | step | tokens | validation loss |
+|---|---:|---:|---:|
+${valTable}
 
 ## Held-out perplexity
 ${ppl.ppl.toFixed(3)} on \`tinystories_validation_head.txt\` (${ppl.segments} segments of 256 tokens, one BOS at

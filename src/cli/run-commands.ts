@@ -19,7 +19,11 @@ const RUN_FLAGS: [field: string, arg: string, description: string][] = [
   ['seed', '<n>', 'seed of sampling, calibration and training (default 1234)'],
   ['eval-text', '<file>', 'held-out text for perplexity (default: further samples from the model)'],
   ['eval-samples', '<n>', 'perplexity segments (default 16)'],
-  ['heal-samples', '<n>', 'sequences sampled from the model to heal on, with --calib self (default 64)'],
+  [
+    'heal-samples',
+    '<n>',
+    'sequences sampled from the model to heal on, with --calib self (default 512: 60 steps of 8 see none twice)',
+  ],
   ['criterion', '<name>', 'criterion that chooses the blocks: taylor, ppl, magnitude, bi (default taylor)'],
   ['compare', '<list>', 'further criteria scored for the charts, comma-separated (default ppl,magnitude)'],
   ['remove', '<n|pct>', 'blocks to remove: a count or a percentage like 20% (default 20%)'],

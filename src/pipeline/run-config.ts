@@ -40,7 +40,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   seed: nonNegativeInt.default(1234),
   'eval-text': z.string().min(1).optional(),
   'eval-samples': positiveInt.default(16),
-  'heal-samples': positiveInt.default(64),
+  'heal-samples': positiveInt.default(512),
   criterion: scoreCriterion.default('taylor'),
   compare: criterionList.default(['ppl', 'magnitude']),
   remove: z
