@@ -2,7 +2,7 @@
 // from the OS; and a fingerprint of the model's files, so cached steps of a replaced model are
 // never reused.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import type { LlamaConfig } from '../../src/model/config.js';
@@ -14,6 +14,8 @@ export interface ModelFacts {
   fingerprint: string;
   parameters: number;
   config: LlamaConfig;
+  /** Tokens the model was trained on, from its training_log.jsonl (null without one). */
+  trainedTokens: number | null;
 }
 
 export interface MachineFacts {
@@ -42,12 +44,26 @@ export function modelFingerprint(path: string): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** The largest `tokens` in the folder's training_log.jsonl (as models/default ships it). */
+function trainedTokens(path: string): number | null {
+  const log = join(path, 'training_log.jsonl');
+  if (!existsSync(log)) return null;
+  let most = 0;
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const t = (JSON.parse(line) as { tokens?: number }).tokens;
+    if (typeof t === 'number' && t > most) most = t;
+  }
+  return most || null;
+}
+
 export function modelFacts(path: string, weights: ModelWeights): ModelFacts {
   return {
     path,
     fingerprint: modelFingerprint(path),
     parameters: parameterCount(weights),
     config: weights.config,
+    trainedTokens: trainedTokens(path),
   };
 }
 

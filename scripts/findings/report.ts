@@ -10,6 +10,7 @@ import { markdownTable, num, verdictList } from './markdown.js';
 import type { MachineFacts, ModelFacts } from './model-facts.js';
 import type { SweepFinding } from './perplexity-sweep.js';
 import { formatSeconds } from './progress-log.js';
+import { scaleNotes } from './scale-notes.js';
 import type { ProtocolCheck } from './protocol-check.js';
 import type { FindingsSettings } from './settings.js';
 import { REPO_ROOT } from './shorten-cli.js';
@@ -390,6 +391,7 @@ function summarySection(r: FindingsResults): string {
 export function findingsMarkdown(r: FindingsResults, charts: ChartFiles): string {
   return [
     header(r),
+    scaleNotes(r),
     scoresSection(r, charts),
     sweepSection(r, charts),
     criteriaSection(r, charts),
