@@ -63,16 +63,29 @@ template <int W>
 void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, int64_t kc, float* out) {
   const int64_t fullRows = rows / W * W;
   if (!depthContiguous) {
-    for (int64_t l = 0; l < kc; ++l) {
-      const float* src = x + l * ld;
-      float* dst = out + l * W;
+    // Depth blocks of 16: the 16 source rows stay in L1 while every panel takes its 16 contiguous
+    // depth steps, so the writes stream too (one depth step at a time scattered them over all the
+    // panels, a page apart: TN's A packing then cost as much as not packing A saves).
+    constexpr int64_t kDepthBlock = 16;
+    for (int64_t l0 = 0; l0 < kc; l0 += kDepthBlock) {
+      const int64_t l1 = std::min(kc, l0 + kDepthBlock);
       for (int64_t r0 = 0; r0 < fullRows; r0 += W) {
-        for (int j = 0; j < W; ++j) dst[r0 * kc + j] = src[r0 + j];
+        float* panel = out + r0 * kc;
+        for (int64_t l = l0; l < l1; ++l) {
+          const float* src = x + l * ld + r0;
+          float* dst = panel + l * W;
+          for (int j = 0; j < W; ++j) dst[j] = src[j];
+        }
       }
       if (fullRows < rows) {
         const int valid = static_cast<int>(rows - fullRows);
-        for (int j = 0; j < valid; ++j) dst[fullRows * kc + j] = src[fullRows + j];
-        for (int j = valid; j < W; ++j) dst[fullRows * kc + j] = 0.0f;
+        float* panel = out + fullRows * kc;
+        for (int64_t l = l0; l < l1; ++l) {
+          const float* src = x + l * ld + fullRows;
+          float* dst = panel + l * W;
+          for (int j = 0; j < valid; ++j) dst[j] = src[j];
+          for (int j = valid; j < W; ++j) dst[j] = 0.0f;
+        }
       }
     }
     return;

@@ -132,6 +132,8 @@ for (const isa of isas) {
         // LoRA's rank-r products: at most 16 wide (the narrow kernel), rows split between threads.
         runCase({ transA, transB, m: 300, n: 8, k: 290, alpha: 2, beta: 1, pad: 3 }, seed++);
         runCase({ transA, transB, m: 257, n: 16, k: 33, alpha: 1, beta: 0, pad: 0 }, seed++);
+        // Depth beyond one block (kc is at most 1024): later blocks accumulate onto C.
+        runCase({ transA, transB, m: 37, n: 101, k: 2100, alpha: 1, beta: -0.5, pad: 1 }, seed++);
       }
     } finally {
       setIsa(best);
