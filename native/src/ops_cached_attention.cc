@@ -1,7 +1,7 @@
 // Attention of new queries against a KV cache (inference: prefill and decode), with per-row left
 // padding. The cache is laid out (B, Hkv, capacity, D) so one head's history is contiguous: a block
 // of queries takes its scores and its output as two small GEMMs against it, and the softmax runs
-// on whole rows with the vectorized exp.
+// on whole rows with the vectorized exp. A decode step's one query takes a GEMV and axpys instead.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,6 +16,10 @@ namespace shorten {
 namespace {
 
 constexpr int64_t kQueryBlock = 64;
+// Blocks of at most this many queries (decode) skip the GEMMs: packing the keys for one query
+// cost more than the product itself, so each query takes a GEMV over its visible keys and an
+// axpy per key over the values.
+constexpr int64_t kDirectRows = 4;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 }  // namespace
@@ -40,6 +44,26 @@ void cachedAttentionForward(float* out, const float* q, const float* keys, const
           const float* qb = q + ((b * S + s0) * Hq + h) * D;
           float* ob = out + ((b * S + s0) * Hq + h) * D;
           s.resize(static_cast<size_t>(rows * nk));
+          if (rows <= kDirectRows) {
+            for (int64_t i = 0; i < rows; ++i) {
+              const int64_t pos = start + s0 + i;
+              const int64_t first = pos < pad ? pos : pad;
+              const int64_t n = pos + 1 - first;
+              float* row = s.data();
+              gemv(GemvArgs{n, D, scale, kb + first * D, D, WeightType::F32, qb + i * Hq * D, 0.0f, row});
+              float mx = kNegInf;
+              for (int64_t j = 0; j < n; ++j) mx = row[j] > mx ? row[j] : mx;
+              const float inv = static_cast<float>(1.0 / expShiftSum(row, n, mx));
+              float* o = ob + i * Hq * D;
+              std::fill(o, o + D, 0.0f);
+              for (int64_t j = 0; j < n; ++j) {
+                const float w = row[j] * inv;
+                const float* v = vb + (first + j) * D;
+                for (int64_t d = 0; d < D; ++d) o[d] += w * v[d];
+              }
+            }
+            continue;
+          }
           GemmF32Args scores{false, true, rows, nk, D, scale, qb, Hq * D, kb, D, 0.0f, s.data(), nk};
           gemmF32(scores);
           for (int64_t i = 0; i < rows; ++i) {
