@@ -124,7 +124,7 @@ export function parseSettings(argv: string[]): FindingsSettings {
     .option('--heal-micro-batch <n>', 'healing: rows per forward pass', '16')
     .option('--width-score <s>', 'width pruning score: magnitude | wanda', 'wanda')
     .option('--bench-batches <list>', 'generation benchmark batch sizes', '1,8,16,32,64')
-    .option('--bench-runs <n>', 'generation benchmark: timed runs (median)', '5')
+    .option('--bench-runs <n>', 'generation benchmark: timed runs (median)', '9')
     .option('--bench-warmup <n>', 'generation benchmark: untimed runs first', '2')
     .option('--bench-new-tokens <n>', 'generation benchmark: tokens generated per row', '64')
     .option(
