@@ -68,6 +68,8 @@ export class LlamaInference {
   private readonly finalNorm: Float32Array;
   private readonly lmHead: WeightTensor;
   private readonly blocks: BlockWeights[] = [];
+  /** Activation buffers by role, kept while the row count stays the same (every decode step). */
+  private readonly work = new Map<string, Float32Array>();
 
   constructor(
     readonly weights: ModelWeights,
@@ -123,26 +125,27 @@ export class LlamaInference {
       throw new RangeError(`forward: cache capacity ${cache.capacity} exceeded (${cache.length} + ${steps})`);
     const n = batch * steps;
     const d = c.hiddenSize;
-    const x = new Float32Array(n * d);
+    const x = this.buffer('x', n * d);
     this.embedTokens(ids, x);
     const positions = new Int32Array(n);
     for (let b = 0; b < batch; b++) {
       const pad = opts.padding ? opts.padding[b] : 0;
       for (let t = 0; t < steps; t++) positions[b * steps + t] = Math.max(0, cache.length + t - pad);
     }
-    const xn = new Float32Array(n * d);
+    const xn = this.buffer('xn', n * d);
     const qDim = c.numHeads * c.headDim;
     const kvDim = c.numKvHeads * c.headDim;
-    const q = new Float32Array(n * qDim);
-    const k = new Float32Array(n * kvDim);
-    const v = new Float32Array(n * kvDim);
-    const attnOut = new Float32Array(n * qDim);
-    const gate = new Float32Array(n * c.intermediateSize);
-    const up = new Float32Array(n * c.intermediateSize);
+    const q = this.buffer('q', n * qDim);
+    const k = this.buffer('k', n * kvDim);
+    const v = this.buffer('v', n * kvDim);
+    const attnOut = this.buffer('attnOut', n * qDim);
+    const gate = this.buffer('gate', n * c.intermediateSize);
+    const up = this.buffer('up', n * c.intermediateSize);
+    const rms = this.buffer('rms', n);
     for (let l = 0; l < c.numLayers; l++) {
       const w = this.blocks[l];
       if (w.inputNorm && w.q && w.k && w.v && w.o) {
-        rmsnorm(x, w.inputNorm, xn, n, d, c.rmsNormEps);
+        rmsnormForwardF32(xn, rms, x, w.inputNorm, n, d, c.rmsNormEps);
         matmulWeight(xn, n, w.q, q);
         matmulWeight(xn, n, w.k, k);
         matmulWeight(xn, n, w.v, v);
@@ -169,7 +172,7 @@ export class LlamaInference {
         matmulWeight(attnOut, n, w.o, x, 1);
       }
       if (w.postNorm && w.gate && w.up && w.down) {
-        rmsnorm(x, w.postNorm, xn, n, d, c.rmsNormEps);
+        rmsnormForwardF32(xn, rms, x, w.postNorm, n, d, c.rmsNormEps);
         matmulWeight(xn, n, w.gate, gate);
         matmulWeight(xn, n, w.up, up);
         siluGateForwardF32(gate, gate, up, gate.length);
@@ -181,15 +184,25 @@ export class LlamaInference {
     let hidden = x;
     if (opts.lastOnly) {
       rows = batch;
-      hidden = new Float32Array(batch * d);
+      hidden = this.buffer('hidden', batch * d);
       for (let b = 0; b < batch; b++)
         hidden.set(x.subarray(((b + 1) * steps - 1) * d, (b + 1) * steps * d), b * d);
     }
-    const normed = new Float32Array(rows * d);
-    rmsnorm(hidden, this.finalNorm, normed, rows, d, c.rmsNormEps);
+    const normed = this.buffer('normed', rows * d);
+    rmsnormForwardF32(normed, this.buffer('rmsFinal', rows), hidden, this.finalNorm, rows, d, c.rmsNormEps);
     const logits = new Float32Array(rows * c.vocabSize);
     matmulWeight(normed, rows, this.lmHead, logits);
     return logits;
+  }
+
+  /** The buffer for `role` with exactly `size` floats; its contents are whatever the last step left. */
+  private buffer(role: string, size: number): Float32Array {
+    let b = this.work.get(role);
+    if (!b || b.length !== size) {
+      b = new Float32Array(size);
+      this.work.set(role, b);
+    }
+    return b;
   }
 
   private embedTokens(ids: Int32Array, x: Float32Array): void {
@@ -223,24 +236,15 @@ export class LlamaInference {
         const src = (b * steps + t) * kvDim;
         for (let h = 0; h < c.numKvHeads; h++) {
           const dst = cache.offset(b, h, cache.length + t);
-          keys.set(k.subarray(src + h * hd, src + (h + 1) * hd), dst);
-          values.set(v.subarray(src + h * hd, src + (h + 1) * hd), dst);
+          const from = src + h * hd;
+          for (let i = 0; i < hd; i++) {
+            keys[dst + i] = k[from + i];
+            values[dst + i] = v[from + i];
+          }
         }
       }
     }
   }
-}
-
-/** RMSNorm of each row (the native kernel also returns 1/rms per row, unused here). */
-function rmsnorm(
-  x: Float32Array,
-  w: Float32Array,
-  out: Float32Array,
-  rows: number,
-  d: number,
-  eps: number,
-): void {
-  rmsnormForwardF32(out, new Float32Array(rows), x, w, rows, d, eps);
 }
 
 function addBias(t: Float32Array, bias: Float32Array, rows: number): void {
