@@ -79,13 +79,22 @@ export function scaleNotes(r: FindingsResults): string {
   // 4. Healing: the budget against what the model was trained on.
   const h = r.healing;
   const trained = r.model.trainedTokens;
+  const severe = h.ratios[h.ratios.length - 1];
+  const at = (m: string) => severe?.methods.find((x) => x.method === m)?.ppl[main.name]?.ppl;
+  const cpt = at('CPT');
+  const lora = at('LoRA');
+  const leadLine =
+    cpt !== undefined && lora !== undefined
+      ? `At ${severe.ratio}, CPT's perplexity is ${f((100 * Math.abs(lora - cpt)) / lora, 1)}% ${cpt <= lora ? 'below' : 'above'} LoRA's (${f(cpt)} against ${f(lora)}).`
+      : '';
   lines.push(
     `- **Healing** (${tally(v.healing)} hold): each method had ${h.budget.toLocaleString('en-US')} tokens` +
       (trained
         ? `, ${f((100 * h.budget) / trained, 1)}% of the ${trained.toLocaleString('en-US')} tokens the model was pretrained on`
         : '') +
-      `. On ${main.label}, ${v.healing[0]?.holds ? 'CPT heals best at the most severe ratio, as in the paper' : 'CPT does not heal best at the most severe ratio, unlike the paper'}; ` +
-      "the paper's CPT used far more tokens than this, and the gaps between methods here are small.",
+      `. On ${main.label}, ${v.healing[0]?.holds ? 'CPT heals best at the most severe ratio, as in the paper' : 'CPT does not heal best at the most severe ratio, unlike the paper'}. ` +
+      (leadLine ? `${leadLine} ` : '') +
+      "The paper's CPT used far more tokens than this.",
   );
 
   // 5. Depth against width.

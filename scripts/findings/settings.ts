@@ -111,7 +111,7 @@ export function parseSettings(argv: string[]): FindingsSettings {
     .option('--tasks-dir <dir>', 'zero-shot task files', `${SHARED}/fixtures/tasks`)
     .option('--zeroshot-limit <n>', 'zero-shot: first N questions of each task', '200')
     .option('--heal-criterion <c>', 'which pruned models are healed: ppl | taylor', 'ppl')
-    .option('--heal-tokens <n>', 'healing: training tokens per method (CPT⇒LoRA: half each)', '300000')
+    .option('--heal-tokens <n>', 'healing: training tokens per method (CPT⇒LoRA: half each)', '1000000')
     .option(
       '--cpt-text <file>',
       'CPT text (TinyStories, not the held-out file)',
