@@ -362,7 +362,22 @@ void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int6
           } else {
             packBF16(p, jc, nc, l0, kc, bBuf);
           }
-          NextPanelPrefetch pf(p, jc + NR, std::min<int64_t>(NR, jbEnd - jc - NR), l0, kc, (mc + MR - 1) / MR);
+          // The panel packed next: the following one of this block and k range, else this block's first
+          // at the next k block, else the next block's first at k 0. Prefetching only within a block and
+          // k range left one panel in three (nc0 = 144) to be packed from memory: 7% of a one-thread
+          // bf16 NT product in packing, 3% with every panel prefetched.
+          int64_t nextJ = jc + NR, nextL = l0, nextEnd = jbEnd;
+          if (nextJ >= jbEnd) {
+            nextJ = jb;
+            nextL = l0 + KC;
+            if (nextL >= p.k) {
+              nextL = 0;
+              nextJ = jbEnd;
+              nextEnd = std::min<int64_t>(j1, jbEnd + nc0);
+            }
+          }
+          NextPanelPrefetch pf(p, nextJ, std::min<int64_t>(NR, nextEnd - nextJ), nextL,
+                               std::min<int64_t>(KC, p.k - nextL), (mc + MR - 1) / MR);
           for (int64_t ir = 0; ir < mc; ir += MR) {
             pf.step();
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
