@@ -279,6 +279,11 @@ Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), measurePeakGflops(seconds));
 }
 
+Napi::Value SustainedGflops(const Napi::CallbackInfo& info) {
+  double seconds = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0.5;
+  return Napi::Number::New(info.Env(), measureSustainedGflops(seconds));
+}
+
 Napi::Value ReadGbps(const Napi::CallbackInfo& info) {
   double bytes = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 1 << 30;
   int repeats = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 5;
@@ -302,6 +307,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatureFlags));
   exports.Set("measurePeakGflops", Napi::Function::New(env, PeakGflops));
+  exports.Set("measureSustainedGflops", Napi::Function::New(env, SustainedGflops));
   exports.Set("measureReadGbps", Napi::Function::New(env, ReadGbps));
   return InitOps(env, exports);
 }

@@ -97,8 +97,10 @@ void convertBf16ToF32(const uint16_t* src, float* dst, int64_t n);
 void convertF32ToF16(const float* src, uint16_t* dst, int64_t n);
 void convertF16ToF32(const uint16_t* src, float* dst, int64_t n);
 
-// Machine probes for the benchmark: f32 FMA peak of all threads, and memory read bandwidth.
+// Machine probes for the benchmark: f32 FMA peak of all threads (best short burst), the FMA rate
+// the machine sustains over GEMM-length bursts (median), and memory read bandwidth.
 double measurePeakGflops(double seconds);
+double measureSustainedGflops(double seconds);
 double measureReadGbps(int64_t bytes, int repeats);
 
 }  // namespace shorten

@@ -1,5 +1,7 @@
 // The kernel benchmark: GEMM and GEMV on the model shapes that matter, as ratios to the
-// machine's FMA peak and read bandwidth, both measured by the addon in the same run.
+// machine's FMA peak (and the FMA rate it sustains) and read bandwidth, all measured by the addon in
+// the same run, and, where PyTorch is installed, against torch.matmul on the same shapes, each shape
+// run by both within seconds of each other.
 import { performance } from 'node:perf_hooks';
 import {
   gemmF32,
@@ -9,7 +11,9 @@ import {
   f32ToF16,
   measurePeakGflops,
   measureReadGbps,
+  measureSustainedGflops,
 } from '../native/index.js';
+import { findTorchPython, runTorchScript } from './torch-runner.js';
 
 export interface GemmRow {
   kernel: 'gemm';
@@ -21,6 +25,10 @@ export interface GemmRow {
   n: number;
   gflops: number;
   ratio_to_peak: number;
+  ratio_to_sustained: number;
+  /** torch.matmul on the same shape and form (bf16: both operands bf16), when PyTorch ran. */
+  torch_gflops?: number;
+  ratio_to_torch?: number;
 }
 export interface GemvRow {
   kernel: 'gemv';
@@ -34,9 +42,19 @@ export interface GemvRow {
 }
 export interface KernelBench {
   peak_gflops: number;
+  /** The median FMA rate over 12 ms bursts: what a GEMM-length run can sustain at that moment. */
+  sustained_gflops: number;
   read_gbps: number;
   threads: number;
+  /** The PyTorch that ran the comparison, or why there was none. */
+  torch: { version: string; threads: number } | { skipped: string };
   rows: (GemmRow | GemvRow)[];
+}
+
+interface TorchMatmul {
+  torch: string;
+  threads: number;
+  rows: { b: 'f32' | 'bf16'; trans: 'NN' | 'NT' | 'TN'; m: number; k: number; n: number; gflops: number }[];
 }
 
 function randomArray(n: number): Float32Array {
@@ -62,20 +80,71 @@ function timeMedian(runs: number, fn: () => void): number {
   return median(times);
 }
 
-export async function benchKernels(opts: { runs: number; log: (s: string) => void }): Promise<KernelBench> {
+export async function benchKernels(opts: {
+  runs: number;
+  torch?: boolean;
+  log: (s: string) => void;
+}): Promise<KernelBench> {
   const runs = Math.max(1, opts.runs);
   const { threadCount } = await import('../native/index.js');
-  opts.log('measuring FMA peak and read bandwidth...');
+  const threads = threadCount();
+  opts.log('measuring FMA peak, sustained FMA rate and read bandwidth...');
   const peak = measurePeakGflops(1.0);
+  const sustained = measureSustainedGflops(0.6);
   const read = measureReadGbps(1 << 30, 5);
+  let torch: KernelBench['torch'] = { skipped: 'disabled by --no-torch' };
+  if (opts.torch !== false) {
+    torch = findTorchPython()
+      ? { version: '', threads }
+      : { skipped: 'PyTorch is not installed (Debian: apt-get install python3-torch)' };
+  }
   const rows: (GemmRow | GemvRow)[] = [];
   const shapes: [number, number, number][] = [
     [128, 2048, 2048],
     [512, 2048, 5632],
     [512, 5632, 2048],
   ];
+  const gemmRow = (
+    b: GemmRow['b'],
+    trans: GemmRow['trans'],
+    m: number,
+    k: number,
+    n: number,
+    seconds: number,
+  ) => {
+    const gflops = (2 * m * k * n) / seconds / 1e9;
+    const row: GemmRow = {
+      kernel: 'gemm',
+      a: 'f32',
+      b,
+      trans,
+      m,
+      k,
+      n,
+      gflops,
+      ratio_to_peak: gflops / peak,
+      ratio_to_sustained: gflops / sustained,
+    };
+    rows.push(row);
+    opts.log(`gemm ${b} ${trans} ${m}x${k}x${n}: ${gflops.toFixed(1)} GFLOP/s`);
+    return row;
+  };
   for (const [m, k, n] of shapes) {
-    const flops = 2 * m * k * n;
+    // PyTorch first, then ours, shape by shape: the comparison spans seconds, not the whole run.
+    let torchRows: TorchMatmul['rows'] = [];
+    if ('version' in torch) {
+      opts.log(`torch.matmul ${m}x${k}x${n}...`);
+      const r = runTorchScript<TorchMatmul>('torch_matmul.py', { shapes: [[m, k, n]], runs, threads });
+      torch = { version: r.torch, threads: r.threads };
+      torchRows = r.rows;
+    }
+    const compare = (row: GemmRow) => {
+      const t = torchRows.find((x) => x.b === row.b && x.trans === row.trans);
+      if (t) {
+        row.torch_gflops = t.gflops;
+        row.ratio_to_torch = row.gflops / t.gflops;
+      }
+    };
     const a = randomArray(m * k);
     const bf = randomArray(k * n);
     const c = new Float32Array(m * n);
@@ -83,27 +152,13 @@ export async function benchKernels(opts: { runs: number; log: (s: string) => voi
       const t = timeMedian(runs, () =>
         gemmF32({ transA: trans === 'TN', transB: trans === 'NT', m, n, k, a, b: bf, c }),
       );
-      const gflops = flops / t / 1e9;
-      rows.push({ kernel: 'gemm', a: 'f32', b: 'f32', trans, m, k, n, gflops, ratio_to_peak: gflops / peak });
-      opts.log(`gemm f32 ${trans} ${m}x${k}x${n}: ${gflops.toFixed(1)} GFLOP/s`);
+      compare(gemmRow('f32', trans, m, k, n, t));
     }
     for (const bType of ['bf16', 'f16'] as const) {
       const bh = bType === 'bf16' ? f32ToBf16(bf) : f32ToF16(bf);
       for (const trans of ['NT', 'NN'] as const) {
         const t = timeMedian(runs, () => gemmHalf({ transB: trans === 'NT', m, n, k, a, b: bh, bType, c }));
-        const gflops = flops / t / 1e9;
-        rows.push({
-          kernel: 'gemm',
-          a: 'f32',
-          b: bType,
-          trans,
-          m,
-          k,
-          n,
-          gflops,
-          ratio_to_peak: gflops / peak,
-        });
-        opts.log(`gemm ${bType} ${trans} ${m}x${k}x${n}: ${gflops.toFixed(1)} GFLOP/s`);
+        compare(gemmRow(bType, trans, m, k, n, t));
       }
     }
   }
@@ -120,5 +175,40 @@ export async function benchKernels(opts: { runs: number; log: (s: string) => voi
     rows.push({ kernel: 'gemv', a: 'f32', b: wType, m: 1, k, n, gbps, ratio_to_read: gbps / read });
     opts.log(`gemv ${wType} 1x${k}x${n}: ${gbps.toFixed(1)} GB/s`);
   }
-  return { peak_gflops: peak, read_gbps: read, threads: threadCount(), rows };
+  return { peak_gflops: peak, sustained_gflops: sustained, read_gbps: read, threads, torch, rows };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
+
+/** The human-readable form of a kernel benchmark: one line per row, ratios side by side. */
+export function formatKernelBench(r: KernelBench): string {
+  const lines: string[] = [];
+  lines.push(
+    `${r.threads} threads: FMA peak ${r.peak_gflops.toFixed(1)} GFLOP/s, sustained ${r.sustained_gflops.toFixed(1)} ` +
+      `(${pct(r.sustained_gflops / r.peak_gflops).trim()} of peak), read ${r.read_gbps.toFixed(1)} GB/s`,
+  );
+  lines.push(
+    'version' in r.torch
+      ? `PyTorch ${r.torch.version}, ${r.torch.threads} threads`
+      : `PyTorch: ${'skipped' in r.torch ? r.torch.skipped : ''}`,
+  );
+  lines.push(
+    `${'kernel'.padEnd(26)}${'GFLOP/s'.padStart(9)}${'of peak'.padStart(9)}${'of sust.'.padStart(9)}${'torch'.padStart(9)}${'x torch'.padStart(9)}`,
+  );
+  for (const row of r.rows) {
+    const shape = `${row.m}x${row.k}x${row.n}`;
+    if (row.kernel === 'gemm') {
+      const name = `gemm ${row.b} ${row.trans} ${shape}`;
+      const torch = row.torch_gflops === undefined ? '' : row.torch_gflops.toFixed(1);
+      const x = row.ratio_to_torch === undefined ? '' : row.ratio_to_torch.toFixed(2);
+      lines.push(
+        `${name.padEnd(26)}${row.gflops.toFixed(1).padStart(9)}  ${pct(row.ratio_to_peak)}  ${pct(row.ratio_to_sustained)}${torch.padStart(9)}${x.padStart(9)}`,
+      );
+    } else {
+      lines.push(
+        `${`gemv ${row.b} ${shape}`.padEnd(26)}${row.gbps.toFixed(1).padStart(9)} GB/s, ${pct(row.ratio_to_read).trim()} of read bandwidth`,
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
 }

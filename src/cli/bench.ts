@@ -1,38 +1,27 @@
 // `shorten bench ...`: benchmark scripts that print ratios measured within one run.
 import type { Command } from 'commander';
 import { intOption } from './options.js';
-import { benchKernels } from '../bench/kernels.js';
+import { benchKernels, formatKernelBench } from '../bench/kernels.js';
 import { benchModel } from '../bench/model.js';
 
 export function registerBench(bench: Command): void {
   bench
     .command('kernels')
-    .description("GEMM and GEMV throughput against this machine's measured FMA peak and read bandwidth")
+    .description(
+      "GEMM and GEMV throughput against this machine's measured FMA peak and read bandwidth, and against PyTorch",
+    )
     .option('--json', 'print one JSON object on stdout')
     .option('--runs <n>', 'timed runs per shape (median reported)', '5')
+    .option('--no-torch', 'skip the PyTorch comparison')
     .addHelpText('after', '\nExample:\n  npx shorten bench kernels --json')
-    .action(async (opts: { json?: boolean; runs: string }) => {
+    .action(async (opts: { json?: boolean; runs: string; torch?: boolean }) => {
       const result = await benchKernels({
-        runs: Number(opts.runs),
+        runs: intOption(opts.runs, '--runs', 1),
+        torch: opts.torch !== false,
         log: (s) => process.stderr.write(s + '\n'),
       });
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
-      else {
-        process.stdout.write(
-          `peak ${result.peak_gflops.toFixed(1)} GFLOP/s, read ${result.read_gbps.toFixed(1)} GB/s\n`,
-        );
-        for (const r of result.rows) {
-          const shape = `${r.m}x${r.k}x${r.n}`;
-          if (r.kernel === 'gemm')
-            process.stdout.write(
-              `gemm ${r.a}x${r.b} ${r.trans} ${shape}: ${r.gflops.toFixed(1)} GFLOP/s (${(r.ratio_to_peak * 100).toFixed(1)}% of peak)\n`,
-            );
-          else
-            process.stdout.write(
-              `gemv ${r.b} ${shape}: ${r.gbps.toFixed(1)} GB/s (${(r.ratio_to_read * 100).toFixed(1)}% of read bandwidth)\n`,
-            );
-        }
-      }
+      else process.stdout.write(formatKernelBench(result));
     });
   bench
     .command('model')

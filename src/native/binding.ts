@@ -61,6 +61,7 @@ export interface NativeBinding {
   setIsa(name: string): boolean;
   cpuFeatures(): Record<string, boolean>;
   measurePeakGflops(seconds: number): number;
+  measureSustainedGflops(seconds: number): number;
   measureReadGbps(bytes: number, repeats: number): number;
 }
 

@@ -160,6 +160,14 @@ export function cpuFeatures(): Record<string, boolean> {
 export function measurePeakGflops(seconds = 0.5): number {
   return binding.measurePeakGflops(seconds);
 }
+/**
+ * The f32 FMA rate of all threads that the machine sustains over bursts as long as a large GEMM
+ * (about 12 ms): the median burst over about `seconds`. Below the peak by whatever interrupts,
+ * neighbours on a shared host and clock drops under sustained load take.
+ */
+export function measureSustainedGflops(seconds = 0.6): number {
+  return binding.measureSustainedGflops(seconds);
+}
 /** Memory read bandwidth in GB/s over a buffer of `bytes`, best of `repeats`. */
 export function measureReadGbps(bytes = 1 << 30, repeats = 5): number {
   return binding.measureReadGbps(bytes, repeats);

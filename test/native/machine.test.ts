@@ -1,7 +1,16 @@
-// Thread count and ISA controls, and the addon's refusal of bad arguments.
+// Thread count and ISA controls, the machine probes, and the addon's refusal of bad arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeIsa, availableIsas, gemmF32, setIsa, setThreadCount, threadCount } from '../../src/native/index.js';
+import {
+  activeIsa,
+  availableIsas,
+  gemmF32,
+  measurePeakGflops,
+  measureSustainedGflops,
+  setIsa,
+  setThreadCount,
+  threadCount,
+} from '../../src/native/index.js';
 
 test('ISA paths can be forced down and back', () => {
   const paths = availableIsas();
@@ -28,4 +37,18 @@ test('gemm refuses arrays too short for the shape', () => {
   assert.throws(() => gemmF32({ m: 2, n: 2, k: 3, a, b, c }), /argument 11 is too short/);
   assert.throws(() => gemmF32({ m: 2, n: 3, k: 3, a, b: new Float32Array(8), c: new Float32Array(6) }), /argument 8/);
   assert.throws(() => gemmF32({ m: 2, n: 2, k: 2, a, lda: 1, b, c: new Float32Array(4) }), /row stride/);
+});
+
+test('the FMA probes read a peak and a sustained rate no higher than it', () => {
+  const peak = measurePeakGflops(0.1);
+  const sustained = measureSustainedGflops(0.15);
+  if (availableIsas()[0] === 'portable') {
+    assert.equal(peak, 0);
+    return;
+  }
+  assert.ok(peak > 1, `peak ${peak}`);
+  assert.ok(sustained > 1, `sustained ${sustained}`);
+  // The median of 12 ms bursts against the best 1.5 ms burst: above it only by the drift between the
+  // two measurements.
+  assert.ok(sustained <= peak * 1.2, `sustained ${sustained} against peak ${peak}`);
 });
