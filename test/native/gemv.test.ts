@@ -62,6 +62,7 @@ const SHAPES: [number, number][] = [
   [300, 257],
   [1000, 700],
   [4, 4096],
+  [19, 384],
 ];
 
 for (const wType of ['f32', 'bf16', 'f16'] as const) {
