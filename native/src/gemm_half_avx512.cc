@@ -283,11 +283,7 @@ void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t
 }
 
 // ---------------------------------------------------------------------------------------
-// Blocked driver. A (an MC-row block, all of k) is packed once; then for each NC-column block
-// of C, every k block runs over it, so that C block (MC×NC, a few hundred KB) stays in L2
-// across k blocks instead of being re-fetched from memory each time. Within a k block each
-// KC×NR B micro-panel is packed once (L1-resident for f16, L2 for bf16) and every MR-row A
-// micro-panel passes over it.
+// Blocked driver: A packed per row block (all of k), then gemmRowBlock over the columns.
 
 // Spreads prefetches of the next B micro-panel's source over the micro-kernel calls on the
 // current one: B is read from memory exactly once, and with dozens of strided rows per panel
@@ -318,79 +314,123 @@ struct NextPanelPrefetch {
   }
 };
 
-constexpr int64_t kABudget = int64_t{6} << 20;  // bytes of packed A per thread (L3-resident)
+constexpr int64_t kABudget = int64_t{6} << 20;  // bytes of packed A per row block (L3-resident)
 constexpr int64_t kCBudget = int64_t{384} << 10;  // bytes of the C block kept in L2
 
+// The row blocking of [i0, i1): equal blocks of whole micro-panels whose packed A (all of k) fits
+// kABudget; a short last block would repack all of B for little work.
 template <bool kBf16>
-void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+struct RowBlocking {
+  using Unit = typename std::conditional<kBf16, uint32_t, float>::type;
+  static constexpr int MR = kBf16 ? kBfMR : kF32MR;
+  static constexpr int kStep = kBf16 ? 2 : 1;
+  int64_t kUnits, mc0;
+  RowBlocking(const GemmHalfArgs& p, int64_t i0, int64_t i1) {
+    kUnits = (p.k + kStep - 1) / kStep;  // KC is even, so blocks never split a pair
+    const int64_t mcMax = std::max<int64_t>(MR, kABudget / int64_t(sizeof(Unit) * kUnits) / MR * MR);
+    const int64_t mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
+    mc0 = ((i1 - i0 + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+  }
+  size_t bufferBytes() const { return sizeof(Unit) * static_cast<size_t>(kUnits * mc0); }
+};
+
+// Packs the micro-panels [q0, q1) of the row block at ic (mc rows), every k block, into the block's
+// packed A (k block at mcPad·l0/kStep units, micro-panel q at q·MR·kp within it).
+template <bool kBf16>
+void packARows(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t q0, int64_t q1, void* aBuf) {
+  using Unit = typename std::conditional<kBf16, uint32_t, float>::type;
+  constexpr int MR = kBf16 ? kBfMR : kF32MR;
+  constexpr int64_t KC = kBf16 ? kBfKC : kF32KC;
+  constexpr int kStep = kBf16 ? 2 : 1;
+  const int64_t mcPad = (mc + MR - 1) / MR * MR;
+  const int64_t r0 = q0 * MR, rows = std::min<int64_t>(mc, q1 * MR) - r0;
+  if (rows <= 0) return;
+  for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
+    const int64_t kc = std::min<int64_t>(KC, p.k - l0);
+    const int64_t kp = (kc + kStep - 1) / kStep;
+    Unit* dst = static_cast<Unit*>(aBuf) + mcPad * (l0 / kStep) + r0 * kp;
+    if constexpr (kBf16) {
+      packABf16(p, ic + r0, rows, l0, kc, dst);
+    } else {
+      packAF32(p, ic + r0, rows, l0, kc, dst);
+    }
+  }
+}
+
+// Columns [j0, j1) of the row block at ic (mc rows) from its packed A. For each NC-column block of
+// C, every k block runs over it, so that C block (MC×NC, a few hundred KB) stays in L2 across k
+// blocks instead of being re-fetched from memory each time. Within a k block each KC×NR B
+// micro-panel is packed once (L1-resident for f16, L2 for bf16) and every MR-row A micro-panel
+// passes over it.
+template <bool kBf16>
+void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, const void* aPacked, int64_t j0,
+                  int64_t j1) {
   using Unit = typename std::conditional<kBf16, uint32_t, float>::type;
   constexpr int MR = kBf16 ? kBfMR : kF32MR;
   constexpr int NR = kBf16 ? kBfNR : kF32NR;
   constexpr int64_t KC = kBf16 ? kBfKC : kF32KC;
   constexpr int kStep = kBf16 ? 2 : 1;
   static constexpr auto seq = std::make_integer_sequence<int, MR>();
-  const int64_t kUnits = (p.k + kStep - 1) / kStep;  // KC is even, so blocks never split a pair
-  const int64_t mcMax = std::max<int64_t>(MR, kABudget / int64_t(sizeof(Unit) * kUnits) / MR * MR);
-  // Equal row blocks: a short last block would repack all of B for little work.
-  const int64_t mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
-  const int64_t mc0 = ((i1 - i0 + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+  const int64_t kUnits = (p.k + kStep - 1) / kStep;
   const int64_t nc0 = std::max<int64_t>(NR, kCBudget / (4 * mc0) / NR * NR);
-  Unit* aBuf = static_cast<Unit*>(tlsA.get(sizeof(Unit) * kUnits * mc0));
+  const Unit* aBuf = static_cast<const Unit*>(aPacked);
   Unit* bBuf = static_cast<Unit*>(tlsB.get(sizeof(Unit) * std::min<int64_t>(KC / kStep, kUnits) * NR));
-  for (int64_t ic = i0; ic < i1; ic += mc0) {
-    const int64_t mc = std::min<int64_t>(mc0, i1 - ic);
-    const int64_t mcPad = (mc + MR - 1) / MR * MR;
+  const int64_t mcPad = (mc + MR - 1) / MR * MR;
+  for (int64_t jb = j0; jb < j1; jb += nc0) {
+    const int64_t jbEnd = std::min<int64_t>(j1, jb + nc0);
     for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
       const int64_t kc = std::min<int64_t>(KC, p.k - l0);
-      if constexpr (kBf16) {
-        packABf16(p, ic, mc, l0, kc, aBuf + mcPad * (l0 / kStep));
-      } else {
-        packAF32(p, ic, mc, l0, kc, aBuf + mcPad * (l0 / kStep));
-      }
-    }
-    for (int64_t jb = j0; jb < j1; jb += nc0) {
-      const int64_t jbEnd = std::min<int64_t>(j1, jb + nc0);
-      for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
-        const int64_t kc = std::min<int64_t>(KC, p.k - l0);
-        const int64_t kp = (kc + kStep - 1) / kStep;
-        const float beta = l0 == 0 ? p.beta : 1.0f;
-        const Unit* aBlock = aBuf + mcPad * (l0 / kStep);
-        for (int64_t jc = jb; jc < jbEnd; jc += NR) {
-          const int64_t nc = std::min<int64_t>(NR, jbEnd - jc);
+      const int64_t kp = (kc + kStep - 1) / kStep;
+      const float beta = l0 == 0 ? p.beta : 1.0f;
+      const Unit* aBlock = aBuf + mcPad * (l0 / kStep);
+      for (int64_t jc = jb; jc < jbEnd; jc += NR) {
+        const int64_t nc = std::min<int64_t>(NR, jbEnd - jc);
+        if constexpr (kBf16) {
+          packBBf16(p, jc, nc, l0, kc, bBuf);
+        } else {
+          packBF16(p, jc, nc, l0, kc, bBuf);
+        }
+        // The panel packed next: the following one of this block and k range, else this block's first
+        // at the next k block, else the next block's first at k 0. Prefetching only within a block and
+        // k range left one panel in three (nc0 = 144) to be packed from memory: 7% of a one-thread
+        // bf16 NT product in packing, 3% with every panel prefetched.
+        int64_t nextJ = jc + NR, nextL = l0, nextEnd = jbEnd;
+        if (nextJ >= jbEnd) {
+          nextJ = jb;
+          nextL = l0 + KC;
+          if (nextL >= p.k) {
+            nextL = 0;
+            nextJ = jbEnd;
+            nextEnd = std::min<int64_t>(j1, jbEnd + nc0);
+          }
+        }
+        NextPanelPrefetch pf(p, nextJ, std::min<int64_t>(NR, nextEnd - nextJ), nextL,
+                             std::min<int64_t>(KC, p.k - nextL), (mc + MR - 1) / MR);
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          pf.step();
+          const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+          float* c = p.c + (ic + ir) * p.ldc + jc;
           if constexpr (kBf16) {
-            packBBf16(p, jc, nc, l0, kc, bBuf);
+            bfKernelFor<kBfNV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
           } else {
-            packBF16(p, jc, nc, l0, kc, bBuf);
-          }
-          // The panel packed next: the following one of this block and k range, else this block's first
-          // at the next k block, else the next block's first at k 0. Prefetching only within a block and
-          // k range left one panel in three (nc0 = 144) to be packed from memory: 7% of a one-thread
-          // bf16 NT product in packing, 3% with every panel prefetched.
-          int64_t nextJ = jc + NR, nextL = l0, nextEnd = jbEnd;
-          if (nextJ >= jbEnd) {
-            nextJ = jb;
-            nextL = l0 + KC;
-            if (nextL >= p.k) {
-              nextL = 0;
-              nextJ = jbEnd;
-              nextEnd = std::min<int64_t>(j1, jbEnd + nc0);
-            }
-          }
-          NextPanelPrefetch pf(p, nextJ, std::min<int64_t>(NR, nextEnd - nextJ), nextL,
-                               std::min<int64_t>(KC, p.k - nextL), (mc + MR - 1) / MR);
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            pf.step();
-            const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-            float* c = p.c + (ic + ir) * p.ldc + jc;
-            if constexpr (kBf16) {
-              bfKernelFor<kBfNV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
-            } else {
-              f32KernelFor<kF32NV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
-            }
+            f32KernelFor<kF32NV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
           }
         }
       }
     }
+  }
+}
+
+// C[i0:i1, j0:j1] on the calling thread, packing A itself.
+template <bool kBf16>
+void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  constexpr int MR = kBf16 ? kBfMR : kF32MR;
+  const RowBlocking<kBf16> rb(p, i0, i1);
+  void* aBuf = tlsA.get(rb.bufferBytes());
+  for (int64_t ic = i0; ic < i1; ic += rb.mc0) {
+    const int64_t mc = std::min<int64_t>(rb.mc0, i1 - ic);
+    packARows<kBf16>(p, ic, mc, 0, (mc + MR - 1) / MR, aBuf);
+    gemmRowBlock<kBf16>(p, ic, mc, rb.mc0, aBuf, j0, j1);
   }
 }
 
@@ -402,15 +442,30 @@ void gemmParallel(const GemmHalfArgs& p) {
   const int64_t mBlocks = (p.m + MR - 1) / MR;
   // Tiny products are not worth waking the pool.
   if (p.m * p.n * p.k < (int64_t{1} << 18) || threadCount() == 1) return gemmBlocked<kBf16>(p, 0, p.m, 0, p.n);
-  runOnThreads([&](int tid, int nt) {
-    // Split the wider dimension (in micro-tile units) so each thread packs its own B panels.
-    if (nBlocks >= 2 * nt || nBlocks >= mBlocks) {
-      const int64_t b0 = nBlocks * tid / nt, b1 = nBlocks * (tid + 1) / nt;
-      if (b0 < b1) gemmBlocked<kBf16>(p, 0, p.m, b0 * NR, std::min(p.n, b1 * NR));
-    } else {
-      const int64_t b0 = mBlocks * tid / nt, b1 = mBlocks * (tid + 1) / nt;
-      if (b0 < b1) gemmBlocked<kBf16>(p, b0 * MR, std::min(p.m, b1 * MR), 0, p.n);
+  const int nt = threadCount();
+  if (nBlocks >= 2 * nt || nBlocks >= mBlocks) {
+    // Columns split, so each thread packs only its own B panels. A is packed once, in parallel, into
+    // the caller's buffer and shared: each thread packing all of it cost 4.5% of a 2-thread bf16
+    // 512×5632×2048 product (half of that now) and held two copies in L3.
+    const RowBlocking<kBf16> rb(p, 0, p.m);
+    void* aBuf = tlsA.get(rb.bufferBytes());
+    for (int64_t ic = 0; ic < p.m; ic += rb.mc0) {
+      const int64_t mc = std::min<int64_t>(rb.mc0, p.m - ic);
+      const int64_t panels = (mc + MR - 1) / MR;
+      runOnThreads([&](int tid, int n) {
+        packARows<kBf16>(p, ic, mc, panels * tid / n, panels * (tid + 1) / n, aBuf);
+      });
+      runOnThreads([&](int tid, int n) {
+        const int64_t b0 = nBlocks * tid / n, b1 = nBlocks * (tid + 1) / n;
+        if (b0 < b1) gemmRowBlock<kBf16>(p, ic, mc, rb.mc0, aBuf, b0 * NR, std::min(p.n, b1 * NR));
+      });
     }
+    return;
+  }
+  // Few columns: rows split, each thread packing its own rows of A.
+  runOnThreads([&](int tid, int n) {
+    const int64_t b0 = mBlocks * tid / n, b1 = mBlocks * (tid + 1) / n;
+    if (b0 < b1) gemmBlocked<kBf16>(p, b0 * MR, std::min(p.m, b1 * MR), 0, p.n);
   });
 }
 

@@ -9,6 +9,7 @@ import {
   f16ToF32,
   f32ToBf16,
   f32ToF16,
+  gemmF32,
   gemmHalf,
   setIsa,
   setThreadCount,
@@ -169,3 +170,43 @@ for (const bType of ['bf16', 'f16'] as const) {
     }
   });
 }
+
+// A packed in several row blocks (k long enough that one block of all m rows overflows the packed-A
+// budget) and shared by the threads that split the columns. The float64 reference is too slow at this
+// size, so the check is against the f32 GEMM (itself checked against float64) on the same widened
+// values, and two threads must reproduce one thread bit for bit.
+test('gemmHalf: several A row blocks shared across threads match the f32 GEMM and one thread', () => {
+  const rand = mulberry32(99);
+  const m = 430,
+    n = 150,
+    k = 8000;
+  const a = randomF32(m * k, rand);
+  const aAbs = a.map(Math.abs);
+  const before = threadCount();
+  try {
+    for (const bType of ['bf16', 'f16'] as const) {
+      for (const transB of [true, false]) {
+        const vals = randomF32(n * k, rand);
+        const b = bType === 'bf16' ? f32ToBf16(vals) : f32ToF16(vals);
+        const bWide = bType === 'bf16' ? bf16ToF32(b) : f16ToF32(b);
+        const aUsed = roundsA(bestIsa(), bType) ? bf16ToF32(f32ToBf16(a)) : a;
+        const want = new Float32Array(m * n);
+        const scale = new Float32Array(m * n);
+        gemmF32({ transB, m, n, k, a: aUsed, b: bWide, c: want });
+        gemmF32({ transB, m, n, k, a: aAbs, b: bWide.map(Math.abs), c: scale });
+        const outs: Float32Array[] = [];
+        for (const threads of [1, 2]) {
+          setThreadCount(threads);
+          const c = poisoned(m * n);
+          gemmHalf({ transB, m, n, k, a, b, bType, c });
+          outs.push(c);
+        }
+        const label = `${bType} ${transB ? 'NT' : 'NN'}`;
+        assert.ok(maxScaledError(outs[0], want, scale) < 2e-5, `${label}: against the f32 GEMM`);
+        assert.deepEqual(outs[1], outs[0], `${label}: two threads differ from one`);
+      }
+    }
+  } finally {
+    setThreadCount(before);
+  }
+});
