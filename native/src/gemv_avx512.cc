@@ -21,6 +21,16 @@ namespace {
 constexpr int kRows = 8;
 constexpr int kSmallMRows = 4;
 
+// Each line's load comes with a prefetch of the line 512 bytes further on in its row. Eight rows of
+// demand loads plus their FMAs fill the out-of-order window before enough lines are in flight.
+// Streaming 256 MB, interleaved with the same code without it: bf16 0.80-0.82 -> 0.84-0.86 of the
+// read bandwidth, f16 0.61-0.65 -> 0.69-0.73, f32 0.75-0.77 -> 0.80-0.83 (the same loads summed
+// without FMAs read 0.96). A prefetch past the end of the weights is harmless: prefetches never fault.
+constexpr int64_t kPrefetchBytes = 512;
+inline void prefetchAhead(const void* p) {
+  _mm_prefetch(static_cast<const char*>(p) + kPrefetchBytes, _MM_HINT_T0);
+}
+
 inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << std::max<int64_t>(n, 0)) - 1); }
 
 template <WeightType T>
@@ -68,6 +78,8 @@ void rowsBlock(const GemvArgs& p, int64_t j) {
     const __m512 x0 = _mm512_loadu_ps(p.x + l), x1 = _mm512_loadu_ps(p.x + l + 16);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
+      prefetchAhead(static_cast<const char*>(rows[r]) + l * esz);
+      prefetchAhead(static_cast<const char*>(rows[r]) + (l + 16) * esz);
       acc0[r] = _mm512_fmadd_ps(load16<T>(rows[r], l), x0, acc0[r]);
       acc1[r] = _mm512_fmadd_ps(load16<T>(rows[r], l + 16), x1, acc1[r]);
     }
@@ -101,6 +113,7 @@ void rowsBlockBf16(const GemvArgs& p, const float* xe, const float* xo, int64_t 
       const __m512 e = _mm512_loadu_ps(xe + l / 2 + 16 * u), o = _mm512_loadu_ps(xo + l / 2 + 16 * u);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
+        prefetchAhead(rows[r] + l + 32 * u);
         const __m512i v = _mm512_loadu_si512(rows[r] + l + 32 * u);
         acc0[r] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), e, acc0[r]);
         acc1[r] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v, high)), o, acc1[r]);
@@ -130,6 +143,7 @@ void rowsBlockF16(const GemvArgs& p, int64_t j) {
       const __m512 x0 = _mm512_loadu_ps(p.x + l + 32 * u), x1 = _mm512_loadu_ps(p.x + l + 32 * u + 16);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
+        prefetchAhead(rows[r] + l + 32 * u);
         const __m512i v = _mm512_loadu_si512(rows[r] + l + 32 * u);
         acc0[r] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(v)), x0, acc0[r]);
         acc1[r] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm512_extracti64x4_epi64(v, 1)), x1, acc1[r]);
