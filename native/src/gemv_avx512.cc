@@ -65,15 +65,27 @@ inline void writeY(const GemvArgs& p, int64_t j, float s) {
   p.y[j] = p.beta == 0.0f ? p.alpha * s : p.alpha * s + p.beta * p.y[j];
 }
 
+// Masked steps over the first `head` elements of every row: up to the 64-byte boundary that all the
+// rows share, so the full-width loads after it never split a cache line.
 template <WeightType T, int R>
-void rowsBlock(const GemvArgs& p, int64_t j) {
+inline void rowsHead(const GemvArgs& p, const void* const* rows, int64_t head, __m512* acc) {
+  for (int64_t l = 0; l < head; l += 16) {
+    const __mmask16 m = mask16(head - l);
+    const __m512 x0 = _mm512_maskz_loadu_ps(m, p.x + l);
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(load16<T>(rows[r], l, m), x0, acc[r]);
+  }
+}
+
+template <WeightType T, int R>
+void rowsBlock(const GemvArgs& p, int64_t head, int64_t j) {
   constexpr int64_t esz = T == WeightType::F32 ? 4 : 2;
   const char* base = static_cast<const char*>(p.w);
   const void* rows[R];
   for (int r = 0; r < R; ++r) rows[r] = base + (j + r) * p.ldw * esz;
   __m512 acc0[R], acc1[R];
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  int64_t l = 0;
+  rowsHead<T, R>(p, rows, head, acc0);
+  int64_t l = head;
   for (; l + 32 <= p.k; l += 32) {
     const __m512 x0 = _mm512_loadu_ps(p.x + l), x1 = _mm512_loadu_ps(p.x + l + 16);
 #pragma GCC unroll 8
@@ -99,18 +111,20 @@ void rowsBlock(const GemvArgs& p, int64_t j) {
 // the read bandwidth where 32-byte widening loads, two lines per row, read 0.58-0.63. The last
 // k % 128 go through the widening loads.
 template <int R>
-void rowsBlockBf16(const GemvArgs& p, const float* xe, const float* xo, int64_t j) {
+void rowsBlockBf16(const GemvArgs& p, int64_t head, const float* xe, const float* xo, int64_t j) {
   constexpr int kLines = 4;
   const uint16_t* rows[R];
   for (int r = 0; r < R; ++r) rows[r] = static_cast<const uint16_t*>(p.w) + (j + r) * p.ldw;
   __m512 acc0[R], acc1[R];
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  rowsHead<WeightType::BF16, R>(p, reinterpret_cast<const void* const*>(rows), head, acc0);
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
-  int64_t l = 0;
+  int64_t l = head;
   for (; l + 32 * kLines <= p.k; l += 32 * kLines) {
+    const int64_t h = (l - head) / 2;  // xe and xo start at the head
 #pragma GCC unroll 4
     for (int u = 0; u < kLines; ++u) {
-      const __m512 e = _mm512_loadu_ps(xe + l / 2 + 16 * u), o = _mm512_loadu_ps(xo + l / 2 + 16 * u);
+      const __m512 e = _mm512_loadu_ps(xe + h + 16 * u), o = _mm512_loadu_ps(xo + h + 16 * u);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         prefetchAhead(rows[r] + l + 32 * u);
@@ -131,12 +145,13 @@ void rowsBlockBf16(const GemvArgs& p, const float* xe, const float* xo, int64_t 
 // f16 rows read a full line per load too, each half widened by VCVTPH2PS: 0.69 of the read
 // bandwidth against 0.59 with 32-byte loads (256 MB streamed, interleaved runs).
 template <int R>
-void rowsBlockF16(const GemvArgs& p, int64_t j) {
+void rowsBlockF16(const GemvArgs& p, int64_t head, int64_t j) {
   const uint16_t* rows[R];
   for (int r = 0; r < R; ++r) rows[r] = static_cast<const uint16_t*>(p.w) + (j + r) * p.ldw;
   __m512 acc0[R], acc1[R];
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  int64_t l = 0;
+  rowsHead<WeightType::F16, R>(p, reinterpret_cast<const void* const*>(rows), head, acc0);
+  int64_t l = head;
   for (; l + 64 <= p.k; l += 64) {
 #pragma GCC unroll 2
     for (int u = 0; u < 2; ++u) {
@@ -159,38 +174,45 @@ void rowsBlockF16(const GemvArgs& p, int64_t j) {
 }
 
 template <WeightType T>
-void rowsRange(const GemvArgs& p, const float* xe, const float* xo, int64_t j0, int64_t j1) {
+void rowsRange(const GemvArgs& p, int64_t head, const float* xe, const float* xo, int64_t j0, int64_t j1) {
   int64_t j = j0;
   if constexpr (T == WeightType::BF16) {
-    for (; j + kRows <= j1; j += kRows) rowsBlockBf16<kRows>(p, xe, xo, j);
-    for (; j < j1; ++j) rowsBlockBf16<1>(p, xe, xo, j);
+    for (; j + kRows <= j1; j += kRows) rowsBlockBf16<kRows>(p, head, xe, xo, j);
+    for (; j < j1; ++j) rowsBlockBf16<1>(p, head, xe, xo, j);
   } else if constexpr (T == WeightType::F16) {
-    for (; j + kRows <= j1; j += kRows) rowsBlockF16<kRows>(p, j);
-    for (; j < j1; ++j) rowsBlockF16<1>(p, j);
+    for (; j + kRows <= j1; j += kRows) rowsBlockF16<kRows>(p, head, j);
+    for (; j < j1; ++j) rowsBlockF16<1>(p, head, j);
   } else {
-    for (; j + kRows <= j1; j += kRows) rowsBlock<T, kRows>(p, j);
-    for (; j < j1; ++j) rowsBlock<T, 1>(p, j);
+    for (; j + kRows <= j1; j += kRows) rowsBlock<T, kRows>(p, head, j);
+    for (; j < j1; ++j) rowsBlock<T, 1>(p, head, j);
   }
 }
 
 template <WeightType T>
 void gemvTyped(const GemvArgs& p) {
-  const int64_t bytes = p.n * p.k * (T == WeightType::F32 ? 4 : 2);
+  constexpr int64_t esz = T == WeightType::F32 ? 4 : 2;
+  const int64_t bytes = p.n * p.k * esz;
+  // Elements before the first 64-byte boundary, when every row has the same offset to one (a row
+  // stride of whole lines). A JavaScript typed array of a few MB starts 16 bytes past a page: every
+  // full-width load then split two lines, and bf16 rows read 43 GB/s instead of 55.
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(p.w);
+  int64_t head = 0;
+  if ((p.ldw * esz) % 64 == 0 && addr % esz == 0) head = std::min<int64_t>(p.k, static_cast<int64_t>((64 - addr % 64) % 64) / esz);
   static thread_local std::vector<float> split;
   const float *xe = nullptr, *xo = nullptr;
   if constexpr (T == WeightType::BF16) {
-    const int64_t half = p.k / 128 * 64;  // the part of k the even/odd loop covers, halved
+    const int64_t half = (p.k - head) / 128 * 64;  // the part of k the even/odd loop covers, halved
     split.resize(static_cast<size_t>(2 * half));
     for (int64_t i = 0; i < half; ++i) {
-      split[i] = p.x[2 * i];
-      split[half + i] = p.x[2 * i + 1];
+      split[i] = p.x[head + 2 * i];
+      split[half + i] = p.x[head + 2 * i + 1];
     }
     xe = split.data();
     xo = split.data() + half;
   }
   // Below ~256 KB the weights sit in cache and waking a second thread costs more than it saves.
-  if (bytes < (int64_t{1} << 18) || threadCount() == 1) return rowsRange<T>(p, xe, xo, 0, p.n);
-  parallelFor(p.n, kRows, [&](int64_t j0, int64_t j1) { rowsRange<T>(p, xe, xo, j0, j1); }, 2 * p.k);
+  if (bytes < (int64_t{1} << 18) || threadCount() == 1) return rowsRange<T>(p, head, xe, xo, 0, p.n);
+  parallelFor(p.n, kRows, [&](int64_t j0, int64_t j1) { rowsRange<T>(p, head, xe, xo, j0, j1); }, 2 * p.k);
 }
 
 // Decode at batch 2..16: the same row streaming for m activation rows at once. Each weight row is

@@ -21,17 +21,21 @@ type WType = 'f32' | 'bf16' | 'f16';
 
 function runCase(
   wType: WType,
-  o: { n: number; k: number; ldw: number; alpha: number; beta: number },
+  o: { n: number; k: number; ldw: number; alpha: number; beta: number; offset?: number },
   seed: number,
   label: string,
 ): void {
   const rand = mulberry32(seed);
   const { n, k, ldw, alpha, beta } = o;
-  // Row padding is NaN: a kernel reading past k in a row turns y into NaN.
-  const wF = poisoned(n * ldw);
+  const offset = o.offset ?? 0;
+  // Row padding is NaN: a kernel reading past k in a row turns y into NaN. With an offset, W is a
+  // view that many elements into its buffer (NaN before it), so rows start off any alignment.
+  const wBuf = poisoned(offset + n * ldw);
+  const wF = wBuf.subarray(offset);
   const vals = randomF32(n * k, rand);
   for (let j = 0; j < n; j++) for (let l = 0; l < k; l++) wF[j * ldw + l] = vals[j * k + l];
-  const w = wType === 'f32' ? wF : wType === 'bf16' ? f32ToBf16(wF) : f32ToF16(wF);
+  const wHalf = wType === 'f32' ? wBuf : wType === 'bf16' ? f32ToBf16(wBuf) : f32ToF16(wBuf);
+  const w = wHalf.subarray(offset);
   const wWide = wType === 'f32' ? wF : wType === 'bf16' ? bf16ToF32(w as Uint16Array) : f16ToF32(w as Uint16Array);
   const x = randomF32(k, rand);
   const yIn = beta === 0 ? poisoned(n) : randomF32(n, rand);
@@ -85,6 +89,33 @@ for (const wType of ['f32', 'bf16', 'f16'] as const) {
       }
     } finally {
       setIsa(best);
+      setThreadCount(before);
+    }
+  });
+}
+
+// The AVX-512 path peels each row up to the 64-byte boundary all rows share (a row stride of whole
+// lines) before its full-width loads: every offset of W into its buffer, rows long enough for the
+// main loop and its tail, and rows shorter than the peeled head.
+for (const wType of ['f32', 'bf16', 'f16'] as const) {
+  test(`gemv ${wType}: W at every offset from a 64-byte boundary`, () => {
+    const lanes = wType === 'f32' ? 16 : 32; // elements per 64 bytes
+    const before = threadCount();
+    try {
+      for (const threads of [1, 2]) {
+        setThreadCount(threads);
+        for (let offset = 0; offset < lanes; offset++) {
+          for (const [n, k, ldw] of [
+            [19, 300, lanes * 20],
+            [9, 5, lanes],
+            [300, 1000, lanes * 64],
+          ]) {
+            const label = `${wType} offset=${offset} n=${n} k=${k} ldw=${ldw} threads=${threads}`;
+            runCase(wType, { n, k, ldw, alpha: 1, beta: 0, offset }, offset, label);
+          }
+        }
+      }
+    } finally {
       setThreadCount(before);
     }
   });
