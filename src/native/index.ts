@@ -168,7 +168,11 @@ export function measurePeakGflops(seconds = 0.5): number {
 export function measureSustainedGflops(seconds = 0.6): number {
   return binding.measureSustainedGflops(seconds);
 }
-/** Memory read bandwidth in GB/s over a buffer of `bytes`, best of `repeats`. */
+/**
+ * Memory read bandwidth in GB/s over a buffer of `bytes` (8 streams per thread), best of `repeats`.
+ * The buffer is kept for the next call of the same size, so probes can be interleaved with the work
+ * they measure without allocating and filling it each time.
+ */
 export function measureReadGbps(bytes = 1 << 30, repeats = 5): number {
   return binding.measureReadGbps(bytes, repeats);
 }
