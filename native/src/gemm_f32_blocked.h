@@ -66,6 +66,9 @@ void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, i
     // Depth blocks of 16: the 16 source rows stay in L1 while every panel takes its 16 contiguous
     // depth steps, so the writes stream too (one depth step at a time scattered them over all the
     // panels, a page apart: TN's A packing then cost as much as not packing A saves).
+    // Each piece read also prefetches the same columns one depth block further on: the source rows
+    // are a few hundred bytes each, too short for the hardware prefetcher, and the copy otherwise
+    // waits on memory for each (+1-1.5% on 2-thread NN and TN 512×2048×5632, interleaved runs).
     constexpr int64_t kDepthBlock = 16;
     for (int64_t l0 = 0; l0 < kc; l0 += kDepthBlock) {
       const int64_t l1 = std::min(kc, l0 + kDepthBlock);
@@ -73,6 +76,11 @@ void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, i
         float* panel = out + r0 * kc;
         for (int64_t l = l0; l < l1; ++l) {
           const float* src = x + l * ld + r0;
+          if (l + kDepthBlock < kc) {
+            for (int j = 0; j < W; j += 16) {
+              _mm_prefetch(reinterpret_cast<const char*>(src + kDepthBlock * ld + j), _MM_HINT_T0);
+            }
+          }
           float* dst = panel + l * W;
           for (int j = 0; j < W; ++j) dst[j] = src[j];
         }
