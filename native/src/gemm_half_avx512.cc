@@ -35,6 +35,10 @@ struct Scratch {
 };
 thread_local Scratch tlsA, tlsB;
 
+// Columns of a B panel the kernel reads: nc rounded up to whole vectors (bfKernel and f32Kernel run
+// only those), so a narrow last panel packs no more than it uses.
+inline int usedCols(int64_t nc, int nr) { return static_cast<int>(std::min<int64_t>(nr, (nc + 15) / 16 * 16)); }
+
 inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << std::max<int64_t>(n, 0)) - 1); }
 inline __mmask32 mask32(int64_t n) { return n >= 32 ? __mmask32(0xffffffffu) : __mmask32((1u << std::max<int64_t>(n, 0)) - 1); }
 
@@ -94,6 +98,8 @@ constexpr int kBfNR = 16 * kBfNV;
 // 6× and each call's fixed cost is spread over more k.
 constexpr int64_t kBfKC = 1024;
 
+// NV of the panel's kBfNV vectors: a panel narrower than kBfNR columns (the last of a thread's range)
+// runs only the vectors it has, so its cost follows its width.
 template <int MR, int NV>
 void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __restrict b, float* c, int64_t ldc,
                 int64_t nc, float alpha, float beta) {
@@ -108,7 +114,7 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __rest
   for (int64_t p = 0; p < kp; ++p) {
     __m512bh bv[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_load_si512(b + p * 16 * NV + 16 * v);
+    for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_load_si512(b + p * kBfNR + 16 * v);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[p * MR + r]));
@@ -128,6 +134,14 @@ template <int NV, int... R>
 constexpr BfKernel bfKernelFor(int mr, std::integer_sequence<int, R...>) {
   BfKernel table[] = {kernelBf16<R + 1, NV>...};
   return table[mr - 1];
+}
+
+// The kernel for an mr-row, nc-column tile.
+inline BfKernel bfKernel(int mr, int64_t nc) {
+  static_assert(kBfNV == 3, "one case per vector count");
+  constexpr auto seq = std::make_integer_sequence<int, kBfMR>();
+  if (nc > 32) return bfKernelFor<3>(mr, seq);
+  return nc > 16 ? bfKernelFor<2>(mr, seq) : bfKernelFor<1>(mr, seq);
 }
 
 // A rows [i0, i0+mc), k [l0, l0+kc) -> bf16 pairs, rounded to nearest even; micro-panels of
@@ -168,7 +182,7 @@ void packBBf16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_
     for (int64_t q0 = 0; q0 < kp; q0 += 16) {
       const __mmask32 km = mask32(kc - 2 * q0);
       const int64_t nq = std::min<int64_t>(16, kp - q0);
-      for (int c0 = 0; c0 < kBfNR; c0 += 16) {
+      for (int c0 = 0; c0 < usedCols(nc, kBfNR); c0 += 16) {
         __m512i r[16];
         for (int i = 0; i < 16; ++i) {
           r[i] = c0 + i < nc ? _mm512_maskz_loadu_epi16(km, p.b + (j0 + c0 + i) * p.ldb + l0 + 2 * q0)
@@ -183,7 +197,7 @@ void packBBf16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_
     for (int64_t q = 0; q < kp; ++q) {
       const uint16_t* r0 = p.b + (l0 + 2 * q) * p.ldb + j0;
       const bool hasOdd = 2 * q + 1 < kc;
-      for (int c0 = 0; c0 < kBfNR; c0 += 16) {
+      for (int c0 = 0; c0 < usedCols(nc, kBfNR); c0 += 16) {
         const __mmask16 cm = mask16(nc - c0);
         __m512i lo = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(cm, r0 + c0));
         __m512i hi = hasOdd ? _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(cm, r0 + p.ldb + c0))
@@ -213,7 +227,7 @@ void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b,
   for (int64_t l = 0; l < kc; ++l) {
     __m512 bv[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + l * 16 * NV + 16 * v);
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + l * kF32NR + 16 * v);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const __m512 av = _mm512_set1_ps(a[l * MR + r]);
@@ -233,6 +247,13 @@ template <int NV, int... R>
 constexpr F32Kernel f32KernelFor(int mr, std::integer_sequence<int, R...>) {
   F32Kernel table[] = {kernelF32<R + 1, NV>...};
   return table[mr - 1];
+}
+
+// The kernel for an mr-row, nc-column tile (NV as for bf16).
+inline F32Kernel f32Kernel(int mr, int64_t nc) {
+  static_assert(kF32NV == 2, "one case per vector count");
+  constexpr auto seq = std::make_integer_sequence<int, kF32MR>();
+  return nc > 16 ? f32KernelFor<2>(mr, seq) : f32KernelFor<1>(mr, seq);
 }
 
 void packAF32(const GemmHalfArgs& p, int64_t i0, int64_t mc, int64_t l0, int64_t kc, float* dst) {
@@ -260,7 +281,7 @@ void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t
     for (int64_t q0 = 0; q0 < kc; q0 += 16) {
       const __mmask16 km = mask16(kc - q0);
       const int64_t nq = std::min<int64_t>(16, kc - q0);
-      for (int c0 = 0; c0 < kF32NR; c0 += 16) {
+      for (int c0 = 0; c0 < usedCols(nc, kF32NR); c0 += 16) {
         __m512i r[16];
         for (int i = 0; i < 16; ++i) {
           r[i] = c0 + i < nc ? _mm512_castps_si512(_mm512_cvtph_ps(
@@ -274,7 +295,7 @@ void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t
   } else {
     for (int64_t l = 0; l < kc; ++l) {
       const uint16_t* row = p.b + (l0 + l) * p.ldb + j0;
-      for (int c0 = 0; c0 < kF32NR; c0 += 16) {
+      for (int c0 = 0; c0 < usedCols(nc, kF32NR); c0 += 16) {
         const __mmask16 cm = mask16(nc - c0);
         _mm512_store_ps(dst + l * kF32NR + c0, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(cm, row + c0)));
       }
@@ -370,7 +391,6 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
   constexpr int NR = kBf16 ? kBfNR : kF32NR;
   constexpr int64_t KC = kBf16 ? kBfKC : kF32KC;
   constexpr int kStep = kBf16 ? 2 : 1;
-  static constexpr auto seq = std::make_integer_sequence<int, MR>();
   const int64_t kUnits = (p.k + kStep - 1) / kStep;
   const int64_t nc0 = std::max<int64_t>(NR, kCBudget / (4 * mc0) / NR * NR);
   const Unit* aBuf = static_cast<const Unit*>(aPacked);
@@ -411,9 +431,9 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
           const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
           float* c = p.c + (ic + ir) * p.ldc + jc;
           if constexpr (kBf16) {
-            bfKernelFor<kBfNV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            bfKernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
           } else {
-            f32KernelFor<kF32NV>(mr, seq)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            f32Kernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
           }
         }
       }
@@ -455,6 +475,9 @@ void gemmParallel(const GemmHalfArgs& p) {
       runOnThreads([&](int tid, int n) {
         packARows<kBf16>(p, ic, mc, panels * tid / n, panels * (tid + 1) / n, aBuf);
       });
+      // Whole panels per thread: a range ending inside a panel adds a narrow one, which costs NN
+      // packing a full panel's cache misses (4% on 128×2048×2048). The last panel of the matrix may
+      // be narrow, and runs only the vectors it has.
       runOnThreads([&](int tid, int n) {
         const int64_t b0 = nBlocks * tid / n, b1 = nBlocks * (tid + 1) / n;
         if (b0 < b1) gemmRowBlock<kBf16>(p, ic, mc, rb.mc0, aBuf, b0 * NR, std::min(p.n, b1 * NR));
