@@ -88,7 +88,7 @@ inline void storeRow(const __m512* acc, float* c, const __mmask16* mk, float alp
 
 // ---------------------------------------------------------------------------------------
 // bf16: packed units are 32-bit words holding two consecutive-k bf16 values (the VDPBF16PS
-// operand layout). A panel: [pair][mr]; B panel: [pair][NR].
+// operand layout). A: row-major pairs (roundRowsBf16); B panel: [pair][NR].
 
 constexpr int kBfMR = 8;
 constexpr int kBfNV = 3;  // NR = 48 columns: 24 accumulators + 3 B vectors + a broadcast
@@ -101,8 +101,10 @@ constexpr int64_t kBfKC = 1024;
 // NV of the panel's kBfNV vectors: a panel narrower than kBfNR columns (the last of a thread's range)
 // runs only the vectors it has, so its cost follows its width.
 template <int MR, int NV>
-void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __restrict b, float* c, int64_t ldc,
-                int64_t nc, float alpha, float beta) {
+void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uint32_t* __restrict b, float* c,
+                int64_t ldc, int64_t nc, float alpha, float beta) {
+  const uint32_t* rows[MR];
+  for (int r = 0; r < MR; ++r) rows[r] = a + r * lda;
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
@@ -117,7 +119,7 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __rest
     for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_load_si512(b + p * kBfNR + 16 * v);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
-      const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[p * MR + r]));
+      const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(rows[r][p]));
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], av, bv[v]);
     }
@@ -128,7 +130,7 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, const uint32_t* __rest
   for (int r = 0; r < MR; ++r) storeRow<NV>(acc[r], c + r * ldc, mk, alpha, beta);
 }
 
-using BfKernel = void (*)(int64_t, const uint32_t*, const uint32_t*, float*, int64_t, int64_t, float, float);
+using BfKernel = void (*)(int64_t, const uint32_t*, int64_t, const uint32_t*, float*, int64_t, int64_t, float, float);
 
 template <int NV, int... R>
 constexpr BfKernel bfKernelFor(int mr, std::integer_sequence<int, R...>) {
@@ -144,31 +146,24 @@ inline BfKernel bfKernel(int mr, int64_t nc) {
   return nc > 16 ? bfKernelFor<2>(mr, seq) : bfKernelFor<1>(mr, seq);
 }
 
-// A rows [i0, i0+mc), k [l0, l0+kc) -> bf16 pairs, rounded to nearest even; micro-panels of
-// kBfMR rows (the last one mr rows) at stride kBfMR·kp words. An odd kc pads a zero.
-void packABf16(const GemmHalfArgs& p, int64_t i0, int64_t mc, int64_t l0, int64_t kc, uint32_t* dst) {
-  static_assert(kBfMR <= 16, "one 16x16 transpose covers a micro-panel");
-  const int64_t kp = (kc + 1) / 2;
-  for (int64_t ir = 0; ir < mc; ir += kBfMR) {
-    const int mr = static_cast<int>(std::min<int64_t>(kBfMR, mc - ir));
-    uint32_t* panel = dst + ir * kp;
-    const __mmask16 rowMask = mask16(mr);
+// A stays row-major for the bf16 kernel, rounded to bf16 pairs (nearest even; an odd k pads a zero):
+// the kernel broadcasts each row's pair from its own row. Transposing A into micro-panels (16×16
+// word transposes, half of them zero rows) cost 3.4% of a 2-thread 512×5632×2048 product; this
+// rounding streams.
+// Row stride of the rounded A in words: whole lines plus one, so the eight rows a kernel reads do
+// not fall in one L1 set when a row is a multiple of 4 KB.
+inline int64_t bfALd(int64_t kUnits) { return (kUnits + 15) / 16 * 16 + 16; }
+
+void roundRowsBf16(const GemmHalfArgs& p, int64_t i0, int64_t rows, int64_t lda, uint32_t* dst) {
+  const int64_t kp = (p.k + 1) / 2;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* src = p.a + (i0 + r) * p.lda;
+    uint32_t* out = dst + r * lda;
     for (int64_t q0 = 0; q0 < kp; q0 += 16) {
-      const int64_t rem = kc - 2 * q0;
-      __m512i r[16];
-      for (int i = 0; i < 16; ++i) {
-        if (i < mr) {
-          const float* src = p.a + (i0 + ir + i) * p.lda + l0 + 2 * q0;
-          const __m512 lo = _mm512_maskz_loadu_ps(mask16(rem), src);
-          const __m512 hi = _mm512_maskz_loadu_ps(mask16(rem - 16), src + 16);
-          r[i] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
-        } else {
-          r[i] = _mm512_setzero_si512();
-        }
-      }
-      transpose16(r);
-      const int64_t nq = std::min<int64_t>(16, kp - q0);
-      for (int64_t q = 0; q < nq; ++q) _mm512_mask_storeu_epi32(panel + (q0 + q) * mr, rowMask, r[q]);
+      const int64_t rem = p.k - 2 * q0;
+      const __m512 lo = _mm512_maskz_loadu_ps(mask16(rem), src + 2 * q0);
+      const __m512 hi = _mm512_maskz_loadu_ps(mask16(rem - 16), src + 2 * q0 + 16);
+      _mm512_mask_storeu_epi32(out + q0, mask16(kp - q0), (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
     }
   }
 }
@@ -352,28 +347,28 @@ struct RowBlocking {
     const int64_t mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
     mc0 = ((i1 - i0 + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
   }
-  size_t bufferBytes() const { return sizeof(Unit) * static_cast<size_t>(kUnits * mc0); }
+  size_t bufferBytes() const {
+    return sizeof(Unit) * static_cast<size_t>((kBf16 ? bfALd(kUnits) : kUnits) * mc0);
+  }
 };
 
 // Packs the micro-panels [q0, q1) of the row block at ic (mc rows), every k block, into the block's
-// packed A (k block at mcPad·l0/kStep units, micro-panel q at q·MR·kp within it).
+// packed A: bf16 rounds the rows (row stride bfALd); f16 keeps f32 micro-panels (k block at
+// mcPad·l0 floats, micro-panel q at q·MR·kc within it).
 template <bool kBf16>
 void packARows(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t q0, int64_t q1, void* aBuf) {
-  using Unit = typename std::conditional<kBf16, uint32_t, float>::type;
   constexpr int MR = kBf16 ? kBfMR : kF32MR;
   constexpr int64_t KC = kBf16 ? kBfKC : kF32KC;
-  constexpr int kStep = kBf16 ? 2 : 1;
   const int64_t mcPad = (mc + MR - 1) / MR * MR;
   const int64_t r0 = q0 * MR, rows = std::min<int64_t>(mc, q1 * MR) - r0;
   if (rows <= 0) return;
-  for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
-    const int64_t kc = std::min<int64_t>(KC, p.k - l0);
-    const int64_t kp = (kc + kStep - 1) / kStep;
-    Unit* dst = static_cast<Unit*>(aBuf) + mcPad * (l0 / kStep) + r0 * kp;
-    if constexpr (kBf16) {
-      packABf16(p, ic + r0, rows, l0, kc, dst);
-    } else {
-      packAF32(p, ic + r0, rows, l0, kc, dst);
+  if constexpr (kBf16) {
+    const int64_t lda = bfALd((p.k + 1) / 2);
+    roundRowsBf16(p, ic + r0, rows, lda, static_cast<uint32_t*>(aBuf) + r0 * lda);
+  } else {
+    for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
+      const int64_t kc = std::min<int64_t>(KC, p.k - l0);
+      packAF32(p, ic + r0, rows, l0, kc, static_cast<float*>(aBuf) + mcPad * l0 + r0 * kc);
     }
   }
 }
@@ -396,13 +391,14 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
   const Unit* aBuf = static_cast<const Unit*>(aPacked);
   Unit* bBuf = static_cast<Unit*>(tlsB.get(sizeof(Unit) * std::min<int64_t>(KC / kStep, kUnits) * NR));
   const int64_t mcPad = (mc + MR - 1) / MR * MR;
+  const int64_t aLd = bfALd(kUnits);  // bf16 only
   for (int64_t jb = j0; jb < j1; jb += nc0) {
     const int64_t jbEnd = std::min<int64_t>(j1, jb + nc0);
     for (int64_t l0 = 0; l0 < p.k; l0 += KC) {
       const int64_t kc = std::min<int64_t>(KC, p.k - l0);
       const int64_t kp = (kc + kStep - 1) / kStep;
       const float beta = l0 == 0 ? p.beta : 1.0f;
-      const Unit* aBlock = aBuf + mcPad * (l0 / kStep);
+      const Unit* aBlock = aBuf + mcPad * (l0 / kStep);  // f16 only
       for (int64_t jc = jb; jc < jbEnd; jc += NR) {
         const int64_t nc = std::min<int64_t>(NR, jbEnd - jc);
         if constexpr (kBf16) {
@@ -431,7 +427,7 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
           const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
           float* c = p.c + (ic + ir) * p.ldc + jc;
           if constexpr (kBf16) {
-            bfKernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            bfKernel(mr, nc)(kp, aBuf + ir * aLd + l0 / 2, aLd, bBuf, c, p.ldc, nc, p.alpha, beta);
           } else {
             f32Kernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
           }
