@@ -8,6 +8,7 @@ namespace {
 struct Avx2Kernel {
   static constexpr int MR = 6;
   static constexpr int NR = 16;
+  static constexpr bool kHasRunCols = false;
   static constexpr int64_t kMaxKc = 256;
   static constexpr int64_t kMaxMc = 1020;
   static constexpr int64_t kMaxNc = 384;

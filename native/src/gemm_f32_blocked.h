@@ -118,8 +118,16 @@ void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, i
   }
 }
 
+// Calls Kernel::runCols where the kernel has one (kHasRunCols): an MR-row tile narrower than NR.
+template <class Kernel>
+inline void runCols(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t nc, float alpha,
+                    float beta) {
+  if constexpr (Kernel::kHasRunCols) Kernel::runCols(kc, a, b, c, ldc, nc, alpha, beta);
+}
+
 // The blocked driver. Kernel supplies MR, NR, and run(kc, aPanel, bPanel, c, ldc, alpha, beta)
-// that computes one full MR × NR tile, C = alpha·acc + beta·C, never reading C when beta == 0.
+// that computes one full MR × NR tile, C = alpha·acc + beta·C, never reading C when beta == 0;
+// with kHasRunCols, also runCols(kc, aPanel, bPanel, c, ldc, nc, alpha, beta) for nc < NR columns.
 template <class Kernel>
 struct BlockedGemm {
   static constexpr int MR = Kernel::MR;
@@ -190,6 +198,8 @@ struct BlockedGemm {
               float* c = p.c + (ic + ir) * p.ldc + jc + jr;
               if (mr == MR && nr == NR) {
                 Kernel::run(kc, aPanel, bPanel, c, p.ldc, p.alpha, beta);
+              } else if (Kernel::kHasRunCols && mr == MR) {
+                runCols<Kernel>(kc, aPanel, bPanel, c, p.ldc, nr, p.alpha, beta);
               } else {
                 edgeTile(kc, aPanel, bPanel, c, p.ldc, mr, nr, p.alpha, beta);
               }
