@@ -221,11 +221,13 @@ struct BlockedGemm {
       runRange(p, 0, p.m, 0, p.n);
       return;
     }
-    // Each thread takes a slice of whole NR panels (or MR rows) and runs the full blocked loop
-    // on it with its own packing buffers: no barriers, and B, the larger operand, is packed once.
+    // Each thread takes a slice of columns (or MR rows) and runs the full blocked loop on it with its
+    // own packing buffers: no barriers, and B, the larger operand, is packed once. With narrow tiles
+    // (kHasRunCols) the column slices are whole 16-column vectors, so 2048 columns split 1024/1024
+    // instead of 21 panels against 21⅔.
     runOnThreads([&](int tid, int nt) {
       const int64_t extent = splitN ? p.n : p.m;
-      const int64_t unit = splitN ? NR : MR;
+      const int64_t unit = splitN ? (Kernel::kHasRunCols ? 16 : NR) : MR;
       const int64_t units = (extent + unit - 1) / unit;
       const int64_t u0 = units * tid / nt, u1 = units * (tid + 1) / nt;
       const int64_t b = std::min(extent, u0 * unit), e = std::min(extent, u1 * unit);
