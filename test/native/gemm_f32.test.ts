@@ -125,7 +125,9 @@ for (const isa of isas) {
     try {
       let seed = 1000;
       for (const [transA, transB] of FORMS) {
+        // 257 columns split between two threads at column 128, inside a 48-column panel (AVX-512).
         runCase({ transA, transB, m: 300, n: 257, k: 300, alpha: 1, beta: 0, pad: 0 }, seed++);
+        runCase({ transA, transB, m: 40, n: 257, k: 70, alpha: 0.75, beta: 1.5, pad: 1 }, seed++);
         runCase({ transA, transB, m: 129, n: 300, k: 290, alpha: 0.5, beta: -2, pad: 5 }, seed++);
         // Too few columns to split between threads: the rows are split instead.
         runCase({ transA, transB, m: 300, n: 129, k: 300, alpha: 1.5, beta: 0.25, pad: 2 }, seed++);
