@@ -188,10 +188,22 @@ void packBBf16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_
       }
     }
   } else {
-    // Rows 2q and 2q+1 interleave into words: low half from the even row.
+    // Rows 2q and 2q+1 interleave into words: low half from the even row. The rows kPackAhead
+    // further on are prefetched as each pair is read: with a row stride of 4 KB (n = 2048) the
+    // panel's rows share a few L2 sets, and lines prefetched a whole panel ahead (NextPanelPrefetch)
+    // are evicted before the packing reaches them.
+    constexpr int64_t kPackAhead = 16;
+    const int64_t rowBytes = usedCols(nc, kBfNR) * 2;
     for (int64_t q = 0; q < kp; ++q) {
       const uint16_t* r0 = p.b + (l0 + 2 * q) * p.ldb + j0;
       const bool hasOdd = 2 * q + 1 < kc;
+      if (2 * q + kPackAhead + 1 < kc) {
+        for (int64_t row = 0; row < 2; ++row) {
+          const char* ahead = reinterpret_cast<const char*>(r0 + (kPackAhead + row) * p.ldb);
+          for (int64_t b = 0; b < rowBytes; b += 64) _mm_prefetch(ahead + b, _MM_HINT_T0);
+          _mm_prefetch(ahead + rowBytes - 1, _MM_HINT_T0);
+        }
+      }
       for (int c0 = 0; c0 < usedCols(nc, kBfNR); c0 += 16) {
         const __mmask16 cm = mask16(nc - c0);
         __m512i lo = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(cm, r0 + c0));
