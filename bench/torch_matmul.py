@@ -5,21 +5,13 @@ Prints JSON.
 Usage: python3 bench/torch_matmul.py '{"shapes":[[512,2048,5632]],"runs":7,"threads":2}'
 """
 import json
-import statistics
+import os
 import sys
-import time
 
 import torch
 
-
-def median_seconds(fn, runs):
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_llama import median_time  # noqa: E402
 
 
 def main():
@@ -44,7 +36,7 @@ def main():
             for trans, (x, y) in forms.items():
                 if name == "bf16" and trans == "TN":
                     continue
-                t = median_seconds(lambda: torch.matmul(x, y), args["runs"])
+                t = median_time(lambda: torch.matmul(x, y), args["runs"])
                 rows.append({"b": name, "trans": trans, "m": m, "k": k, "n": n, "gflops": flops / t / 1e9})
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}))
 
