@@ -195,10 +195,11 @@ export async function benchKernels(opts: {
       reads: number[] = [],
       ratios: number[] = [];
     for (let r = 0; r < Math.max(5, runs); r++) {
+      // A round streams every copy once: the same 256 MiB the probe beside it reads.
       const readNow = measureReadGbps(GEMV_STREAM_BYTES, 1);
       const t0 = performance.now();
-      for (let c = 0; c < 4; c++) gemvOnce();
-      const rate = (4 * bytes) / ((performance.now() - t0) / 1000) / 1e9;
+      for (let c = 0; c < copies; c++) gemvOnce();
+      const rate = (copies * bytes) / ((performance.now() - t0) / 1000) / 1e9;
       rates.push(rate);
       reads.push(readNow);
       ratios.push(rate / readNow);
