@@ -99,10 +99,11 @@ constexpr int kBfNR = 16 * kBfNV;
 constexpr int64_t kBfKC = 1024;
 
 // NV of the panel's kBfNV vectors: a panel narrower than kBfNR columns (the last of a thread's range)
-// runs only the vectors it has, so its cost follows its width.
+// runs only the vectors it has, so its cost follows its width. The npf lines at pf (the next panel's
+// source, NextPanelPrefetch) are prefetched at even steps through the k loop.
 template <int MR, int NV>
 void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uint32_t* __restrict b, float* c,
-                int64_t ldc, int64_t nc, float alpha, float beta) {
+                int64_t ldc, int64_t nc, float alpha, float beta, const char* const* pf, int npf) {
   const uint32_t* rows[MR];
   for (int r = 0; r < MR; ++r) rows[r] = a + r * lda;
   __m512 acc[MR][NV];
@@ -113,16 +114,20 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uin
   // C is touched only after the k loop; fetching it now hides the miss behind the compute.
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
-  for (int64_t p = 0; p < kp; ++p) {
-    __m512bh bv[NV];
+  int64_t p = 0;
+  for (int s = 0; s <= npf; ++s) {
+    for (const int64_t end = s == npf ? kp : kp * (s + 1) / (npf + 1); p < end; ++p) {
+      __m512bh bv[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_load_si512(b + p * kBfNR + 16 * v);
+      for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_load_si512(b + p * kBfNR + 16 * v);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(rows[r][p]));
+      for (int r = 0; r < MR; ++r) {
+        const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(rows[r][p]));
 #pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], av, bv[v]);
+        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], av, bv[v]);
+      }
     }
+    if (s < npf) _mm_prefetch(pf[s], _MM_HINT_T1);
   }
   __mmask16 mk[NV];
   for (int v = 0; v < NV; ++v) mk[v] = mask16(nc - 16 * v);
@@ -130,7 +135,8 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uin
   for (int r = 0; r < MR; ++r) storeRow<NV>(acc[r], c + r * ldc, mk, alpha, beta);
 }
 
-using BfKernel = void (*)(int64_t, const uint32_t*, int64_t, const uint32_t*, float*, int64_t, int64_t, float, float);
+using BfKernel = void (*)(int64_t, const uint32_t*, int64_t, const uint32_t*, float*, int64_t, int64_t, float, float,
+                          const char* const*, int);
 
 template <int NV, int... R>
 constexpr BfKernel bfKernelFor(int mr, std::integer_sequence<int, R...>) {
@@ -225,22 +231,26 @@ constexpr int64_t kF32KC = 256;  // the 32-column f32 B panel (32 KB) stays in L
 
 template <int MR, int NV>
 void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int64_t nc,
-               float alpha, float beta) {
+               float alpha, float beta, const char* const* pf, int npf) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
-  for (int64_t l = 0; l < kc; ++l) {
-    __m512 bv[NV];
+  int64_t l = 0;
+  for (int s = 0; s <= npf; ++s) {
+    for (const int64_t end = s == npf ? kc : kc * (s + 1) / (npf + 1); l < end; ++l) {
+      __m512 bv[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + l * kF32NR + 16 * v);
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + l * kF32NR + 16 * v);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      const __m512 av = _mm512_set1_ps(a[l * MR + r]);
+      for (int r = 0; r < MR; ++r) {
+        const __m512 av = _mm512_set1_ps(a[l * MR + r]);
 #pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      }
     }
+    if (s < npf) _mm_prefetch(pf[s], _MM_HINT_T1);
   }
   __mmask16 mk[NV];
   for (int v = 0; v < NV; ++v) mk[v] = mask16(nc - 16 * v);
@@ -248,7 +258,8 @@ void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b,
   for (int r = 0; r < MR; ++r) storeRow<NV>(acc[r], c + r * ldc, mk, alpha, beta);
 }
 
-using F32Kernel = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, float, float);
+using F32Kernel = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, float, float,
+                           const char* const*, int);
 
 template <int NV, int... R>
 constexpr F32Kernel f32KernelFor(int mr, std::integer_sequence<int, R...>) {
@@ -315,8 +326,12 @@ void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t
 
 // Spreads prefetches of the next B micro-panel's source over the micro-kernel calls on the
 // current one: B is read from memory exactly once, and with dozens of strided rows per panel
-// the hardware prefetchers alone leave the packing stalled on misses.
+// the hardware prefetchers alone leave the packing stalled on misses. Each call takes its share of
+// the lines as a list the kernel prefetches at even steps through its k loop: issued in one burst
+// between calls (25-100 lines) they filled the miss buffers, and 40% of the driver's samples sat on
+// one prefetch instruction. Interleaved, bf16 +1-7%, f16 -2 to +5%, on the benchmark's six products.
 struct NextPanelPrefetch {
+  static constexpr int kMaxList = 256;
   const char* base = nullptr;
   int64_t stride = 0, rowLines = 1, next = 0, total = 0, perCall = 0, row = 0, line = 0;
   NextPanelPrefetch(const GemmHalfArgs& p, int64_t jc, int64_t nc, int64_t l0, int64_t kc, int64_t calls) {
@@ -334,11 +349,14 @@ struct NextPanelPrefetch {
     total *= rowLines;
     perCall = (total + calls - 1) / calls;
   }
-  void step() {
-    for (int64_t t = 0; t < perCall && next < total; ++t, ++next) {
-      _mm_prefetch(base + row * stride + line * 64, _MM_HINT_T1);
+  // The next call's lines: writes up to kMaxList addresses to out and returns how many.
+  int take(const char** out) {
+    int count = 0;
+    for (; count < perCall && count < kMaxList && next < total; ++next) {
+      out[count++] = base + row * stride + line * 64;
       if (++line == rowLines) line = 0, ++row;
     }
+    return count;
   }
 };
 
@@ -435,13 +453,14 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
         NextPanelPrefetch pf(p, nextJ, std::min<int64_t>(NR, nextEnd - nextJ), nextL,
                              std::min<int64_t>(KC, p.k - nextL), (mc + MR - 1) / MR);
         for (int64_t ir = 0; ir < mc; ir += MR) {
-          pf.step();
+          const char* lines[NextPanelPrefetch::kMaxList];
+          const int count = pf.take(lines);
           const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
           float* c = p.c + (ic + ir) * p.ldc + jc;
           if constexpr (kBf16) {
-            bfKernel(mr, nc)(kp, aBuf + ir * aLd + l0 / 2, aLd, bBuf, c, p.ldc, nc, p.alpha, beta);
+            bfKernel(mr, nc)(kp, aBuf + ir * aLd + l0 / 2, aLd, bBuf, c, p.ldc, nc, p.alpha, beta, lines, count);
           } else {
-            f32Kernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta);
+            f32Kernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta, lines, count);
           }
         }
       }
