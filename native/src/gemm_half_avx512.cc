@@ -86,6 +86,44 @@ inline void storeRow(const __m512* acc, float* c, const __mmask16* mk, float alp
   }
 }
 
+// Spreads prefetches of the next B micro-panel's source over the micro-kernel calls on the
+// current one: B is read from memory exactly once, and with dozens of strided rows per panel
+// the hardware prefetchers alone leave the packing stalled on misses. Each kernel call issues its
+// share of the lines at even steps through its k loop: issued in one burst between calls (25-100
+// lines) they filled the miss buffers, and 40% of the driver's samples sat on one prefetch
+// instruction (interleaved, bf16 +1-7%, f16 -2 to +5% on the benchmark's six products). The cursor
+// walks the lines itself: a list of addresses built per call cost a third of the driver's samples at
+// m = 128.
+class NextPanelPrefetch {
+ public:
+  NextPanelPrefetch(const GemmHalfArgs& p, int64_t jc, int64_t nc, int64_t l0, int64_t kc, int64_t calls) {
+    if (nc <= 0) return;
+    if (p.transB) {
+      base_ = reinterpret_cast<const char*>(p.b + jc * p.ldb + l0);
+      left_ = nc;
+      rowLines_ = (kc * 2 + 63) / 64 + 1;
+    } else {
+      base_ = reinterpret_cast<const char*>(p.b + l0 * p.ldb + jc);
+      left_ = kc;
+      rowLines_ = (nc * 2 + 63) / 64 + 1;
+    }
+    stride_ = p.ldb * 2;
+    left_ *= rowLines_;
+    perCall_ = (left_ + calls - 1) / calls;
+  }
+  // Lines for one kernel call to issue.
+  int quota() const { return static_cast<int>(std::min(perCall_, left_)); }
+  void issue() {
+    _mm_prefetch(base_ + line_ * 64, _MM_HINT_T1);
+    --left_;
+    if (++line_ == rowLines_) line_ = 0, base_ += stride_;
+  }
+
+ private:
+  const char* base_ = nullptr;
+  int64_t stride_ = 0, rowLines_ = 1, left_ = 0, perCall_ = 0, line_ = 0;
+};
+
 // ---------------------------------------------------------------------------------------
 // bf16: packed units are 32-bit words holding two consecutive-k bf16 values (the VDPBF16PS
 // operand layout). A: row-major pairs (roundRowsBf16); B panel: [pair][NR].
@@ -99,11 +137,11 @@ constexpr int kBfNR = 16 * kBfNV;
 constexpr int64_t kBfKC = 1024;
 
 // NV of the panel's kBfNV vectors: a panel narrower than kBfNR columns (the last of a thread's range)
-// runs only the vectors it has, so its cost follows its width. The npf lines at pf (the next panel's
-// source, NextPanelPrefetch) are prefetched at even steps through the k loop.
+// runs only the vectors it has, so its cost follows its width. pf's quota of the next panel's source
+// lines is prefetched at even steps through the k loop.
 template <int MR, int NV>
 void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uint32_t* __restrict b, float* c,
-                int64_t ldc, int64_t nc, float alpha, float beta, const char* const* pf, int npf) {
+                int64_t ldc, int64_t nc, float alpha, float beta, NextPanelPrefetch* pf) {
   const uint32_t* rows[MR];
   for (int r = 0; r < MR; ++r) rows[r] = a + r * lda;
   __m512 acc[MR][NV];
@@ -114,6 +152,7 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uin
   // C is touched only after the k loop; fetching it now hides the miss behind the compute.
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
+  const int npf = pf->quota();
   int64_t p = 0;
   for (int s = 0; s <= npf; ++s) {
     for (const int64_t end = s == npf ? kp : kp * (s + 1) / (npf + 1); p < end; ++p) {
@@ -127,7 +166,7 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uin
         for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], av, bv[v]);
       }
     }
-    if (s < npf) _mm_prefetch(pf[s], _MM_HINT_T1);
+    if (s < npf) pf->issue();
   }
   __mmask16 mk[NV];
   for (int v = 0; v < NV; ++v) mk[v] = mask16(nc - 16 * v);
@@ -136,7 +175,7 @@ void kernelBf16(int64_t kp, const uint32_t* __restrict a, int64_t lda, const uin
 }
 
 using BfKernel = void (*)(int64_t, const uint32_t*, int64_t, const uint32_t*, float*, int64_t, int64_t, float, float,
-                          const char* const*, int);
+                          NextPanelPrefetch*);
 
 template <int NV, int... R>
 constexpr BfKernel bfKernelFor(int mr, std::integer_sequence<int, R...>) {
@@ -185,9 +224,15 @@ void packBBf16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_
       const int64_t nq = std::min<int64_t>(16, kp - q0);
       for (int c0 = 0; c0 < usedCols(nc, kBfNR); c0 += 16) {
         __m512i r[16];
-        for (int i = 0; i < 16; ++i) {
-          r[i] = c0 + i < nc ? _mm512_maskz_loadu_epi16(km, p.b + (j0 + c0 + i) * p.ldb + l0 + 2 * q0)
-                             : _mm512_setzero_si512();
+        const uint16_t* src = p.b + (j0 + c0) * p.ldb + l0 + 2 * q0;
+        if (c0 + 16 <= nc && km == __mmask32(0xffffffffu)) {
+          // Whole 16×16 blocks (all but a matrix's edges) without per-row tests or masks.
+#pragma GCC unroll 16
+          for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(src + i * p.ldb);
+        } else {
+          for (int i = 0; i < 16; ++i) {
+            r[i] = c0 + i < nc ? _mm512_maskz_loadu_epi16(km, src + i * p.ldb) : _mm512_setzero_si512();
+          }
         }
         transpose16(r);
         for (int64_t q = 0; q < nq; ++q) _mm512_store_si512(dst + (q0 + q) * kBfNR + c0, r[q]);
@@ -231,12 +276,13 @@ constexpr int64_t kF32KC = 256;  // the 32-column f32 B panel (32 KB) stays in L
 
 template <int MR, int NV>
 void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int64_t nc,
-               float alpha, float beta, const char* const* pf, int npf) {
+               float alpha, float beta, NextPanelPrefetch* pf) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  const int npf = pf->quota();
   int64_t l = 0;
   for (int s = 0; s <= npf; ++s) {
     for (const int64_t end = s == npf ? kc : kc * (s + 1) / (npf + 1); l < end; ++l) {
@@ -250,7 +296,7 @@ void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b,
         for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
       }
     }
-    if (s < npf) _mm_prefetch(pf[s], _MM_HINT_T1);
+    if (s < npf) pf->issue();
   }
   __mmask16 mk[NV];
   for (int v = 0; v < NV; ++v) mk[v] = mask16(nc - 16 * v);
@@ -259,7 +305,7 @@ void kernelF32(int64_t kc, const float* __restrict a, const float* __restrict b,
 }
 
 using F32Kernel = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, float, float,
-                           const char* const*, int);
+                           NextPanelPrefetch*);
 
 template <int NV, int... R>
 constexpr F32Kernel f32KernelFor(int mr, std::integer_sequence<int, R...>) {
@@ -323,42 +369,6 @@ void packBF16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_t
 
 // ---------------------------------------------------------------------------------------
 // Blocked driver: A packed per row block (all of k), then gemmRowBlock over the columns.
-
-// Spreads prefetches of the next B micro-panel's source over the micro-kernel calls on the
-// current one: B is read from memory exactly once, and with dozens of strided rows per panel
-// the hardware prefetchers alone leave the packing stalled on misses. Each call takes its share of
-// the lines as a list the kernel prefetches at even steps through its k loop: issued in one burst
-// between calls (25-100 lines) they filled the miss buffers, and 40% of the driver's samples sat on
-// one prefetch instruction. Interleaved, bf16 +1-7%, f16 -2 to +5%, on the benchmark's six products.
-struct NextPanelPrefetch {
-  static constexpr int kMaxList = 256;
-  const char* base = nullptr;
-  int64_t stride = 0, rowLines = 1, next = 0, total = 0, perCall = 0, row = 0, line = 0;
-  NextPanelPrefetch(const GemmHalfArgs& p, int64_t jc, int64_t nc, int64_t l0, int64_t kc, int64_t calls) {
-    if (nc <= 0) return;
-    if (p.transB) {
-      base = reinterpret_cast<const char*>(p.b + jc * p.ldb + l0);
-      total = nc;
-      rowLines = (kc * 2 + 63) / 64 + 1;
-    } else {
-      base = reinterpret_cast<const char*>(p.b + l0 * p.ldb + jc);
-      total = kc;
-      rowLines = (nc * 2 + 63) / 64 + 1;
-    }
-    stride = p.ldb * 2;
-    total *= rowLines;
-    perCall = (total + calls - 1) / calls;
-  }
-  // The next call's lines: writes up to kMaxList addresses to out and returns how many.
-  int take(const char** out) {
-    int count = 0;
-    for (; count < perCall && count < kMaxList && next < total; ++next) {
-      out[count++] = base + row * stride + line * 64;
-      if (++line == rowLines) line = 0, ++row;
-    }
-    return count;
-  }
-};
 
 constexpr int64_t kABudget = int64_t{6} << 20;  // bytes of packed A per row block (L3-resident)
 constexpr int64_t kCBudget = int64_t{384} << 10;  // bytes of the C block kept in L2
@@ -453,14 +463,12 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
         NextPanelPrefetch pf(p, nextJ, std::min<int64_t>(NR, nextEnd - nextJ), nextL,
                              std::min<int64_t>(KC, p.k - nextL), (mc + MR - 1) / MR);
         for (int64_t ir = 0; ir < mc; ir += MR) {
-          const char* lines[NextPanelPrefetch::kMaxList];
-          const int count = pf.take(lines);
           const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
           float* c = p.c + (ic + ir) * p.ldc + jc;
           if constexpr (kBf16) {
-            bfKernel(mr, nc)(kp, aBuf + ir * aLd + l0 / 2, aLd, bBuf, c, p.ldc, nc, p.alpha, beta, lines, count);
+            bfKernel(mr, nc)(kp, aBuf + ir * aLd + l0 / 2, aLd, bBuf, c, p.ldc, nc, p.alpha, beta, &pf);
           } else {
-            f32Kernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta, lines, count);
+            f32Kernel(mr, nc)(kp, aBlock + ir * kp, bBuf, c, p.ldc, nc, p.alpha, beta, &pf);
           }
         }
       }
