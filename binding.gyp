@@ -51,6 +51,7 @@
         "native/src/ops_cross_entropy.cc",
         "native/src/vec_exp.cc",
         "native/src/ops_dropout.cc",
+        "native/src/ops_fill_normal.cc",
         "native/src/ops_add.cc",
         "native/src/ops_adamw.cc",
         "native/src/cpu_features.cc",

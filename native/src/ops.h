@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels.h"
+
 namespace shorten {
 
 // out (N,C) = inp · rstd · weight, rstd (N) = 1/sqrt(mean(inp²) + eps), saved for backward.
@@ -66,5 +68,10 @@ void addBackward(float* da, float* db, const float* dout, int64_t N);
 // Inverted dropout: out = keep(seed, i) ? x / (1 - p) : 0, or out += that with accumulate (the
 // backward: the same seed gives the same mask). keep(seed, i) is a counter hash, 0 ≤ p < 1.
 void dropoutApply(float* out, const float* x, int64_t N, double p, uint32_t seed, bool accumulate);
+
+// out (N) = mean + stddev · a standard normal sample per element, from a splitmix64 hash of (seed,
+// stream, i // 2) through Box-Muller: the same values whatever the thread count. out holds f32, or
+// bf16/f16 bits (rounded to nearest even) for those types.
+void fillNormal(void* out, WeightType type, int64_t N, uint32_t seed, uint32_t stream, float mean, float stddev);
 
 }  // namespace shorten

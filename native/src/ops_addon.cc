@@ -3,6 +3,8 @@
 // function and the argument.
 #include <napi.h>
 
+#include <cmath>
+
 #include <string>
 
 #include "ops.h"
@@ -279,6 +281,28 @@ Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
   });
 }
 
+// fillNormal(out, type, N, seed, stream, mean, stddev): type 0 f32 (Float32Array), 1 bf16 / 2 f16
+// (Uint16Array).
+Napi::Value FillNormal(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "fillNormal");
+    int64_t type = a.count(1, "type");
+    if (type > 2) a.fail(1, "type", "must be 0 (f32), 1 (bf16) or 2 (f16)");
+    int64_t N = a.count(2, "N");
+    void* out = type == 0 ? static_cast<void*>(a.f32(0, "out", N))
+                          : static_cast<void*>(a.array<uint16_t>(0, "out", napi_uint16_array, "Uint16Array", N));
+    int64_t seed = a.count(3, "seed");
+    if (seed > 0xffffffffll) a.fail(3, "seed", "must be a 32-bit unsigned integer");
+    int64_t stream = a.count(4, "stream");
+    if (stream > 0xffffffffll) a.fail(4, "stream", "must be a 32-bit unsigned integer");
+    double mean = a.number(5, "mean"), stddev = a.number(6, "stddev");
+    if (!std::isfinite(mean)) a.fail(5, "mean", "must be finite");
+    if (!(stddev >= 0 && std::isfinite(stddev))) a.fail(6, "stddev", "must be finite and non-negative");
+    fillNormal(out, static_cast<WeightType>(type), N, static_cast<uint32_t>(seed), static_cast<uint32_t>(stream),
+               static_cast<float>(mean), static_cast<float>(stddev));
+  });
+}
+
 // siluGateBackward(dgate|null, dup|null, dout, gate, up, N)
 Napi::Value SiluGateBackward(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -365,6 +389,7 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));
   exports.Set("siluGateForward", Napi::Function::New(env, SiluGateForward));
   exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
+  exports.Set("fillNormal", Napi::Function::New(env, FillNormal));
   exports.Set("addForward", Napi::Function::New(env, AddForward));
   exports.Set("adamwUpdate", Napi::Function::New(env, AdamwUpdate));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares));

@@ -79,6 +79,7 @@ interface NativeOpsBinding {
   scaleInPlace(g: Float32Array, N: number, factor: number): void;
   addBackward(da: Float32Array | null, db: Float32Array | null, dout: Float32Array, N: number): void;
   dropoutApply(out: Float32Array, x: Float32Array, N: number, p: number, seed: number, accumulate: boolean): void;
+  fillNormal(out: Float32Array | Uint16Array, type: 0 | 1 | 2, N: number, seed: number, stream: number, mean: number, stddev: number): void;
   siluGateBackward(dgate: Float32Array | null, dup: Float32Array | null, dout: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
   crossEntropyForward(losses: Float32Array, lse: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): void;
   crossEntropyBackward(
@@ -242,4 +243,24 @@ export function cachedAttentionForwardF32(
   start: number,
 ): void {
   ops.cachedAttentionForward(out, q, keys, values, padding, B, S, Hq, Hkv, D, capacity, start);
+}
+
+/**
+ * out = mean + stddev·(standard normal) per element, seeded: element pair i comes from a splitmix64
+ * hash of (seed, stream, i) through Box-Muller, so the values do not depend on the thread count. A
+ * Uint16Array takes bf16 or f16 bits (`type`), rounded to nearest even. Seed and stream are 32-bit
+ * unsigned integers.
+ */
+export function fillNormal(
+  out: Float32Array | Uint16Array,
+  type: 'f32' | 'bf16' | 'f16',
+  seed: number,
+  stream: number,
+  mean: number,
+  stddev: number,
+): void {
+  if ((type === 'f32') !== out instanceof Float32Array) {
+    throw new TypeError(`fillNormal: a ${type} fill needs a ${type === 'f32' ? 'Float32Array' : 'Uint16Array'}`);
+  }
+  ops.fillNormal(out, type === 'f32' ? 0 : type === 'bf16' ? 1 : 2, out.length, seed, stream, mean, stddev);
 }
