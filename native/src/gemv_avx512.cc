@@ -27,11 +27,10 @@ constexpr int kSmallMRows = 4;
 // 0.84-0.86 of the read bandwidth, f16 0.61-0.65 -> 0.69-0.73, f32 0.75-0.77 -> 0.80-0.83 (the same
 // loads summed without FMAs read 0.96). A prefetch past the end of the weights is harmless:
 // prefetches never fault. 1024 bytes rather than 512 once the prefetch crosses into the next block
-// (nextBlockJump): within +-2% alone, +3-5% with it. The small-m path keeps 512, as measured.
+// (nextBlockJump): within +-2% alone, +3-5% with it.
 constexpr int64_t kPrefetchBytes = 1024;
-constexpr int64_t kSmallMPrefetchBytes = 512;
-inline void prefetchAhead(const void* p, int64_t bytes = kPrefetchBytes) {
-  _mm_prefetch(static_cast<const char*>(p) + bytes, _MM_HINT_T0);
+inline void prefetchAhead(const void* p) {
+  _mm_prefetch(static_cast<const char*>(p) + kPrefetchBytes, _MM_HINT_T0);
 }
 
 // What to add to a row's prefetch address at byte offset `off`: nothing while the line
@@ -40,10 +39,10 @@ inline void prefetchAhead(const void* p, int64_t bytes = kPrefetchBytes) {
 // all at once. A block of 8 bf16/f16 rows of 4096 is 64 KB: streaming 256 MB, interleaved with the
 // previous code, 0.77-0.80 -> 0.81-0.83 of the read bandwidth for bf16, 0.78-0.80 -> 0.83-0.85 for
 // f16, 0.86-0.95 -> 0.91-0.98 for f32 (16 KB rows gain least). Past the last block it prefetches
-// lines nobody reads, which is harmless.
+// lines nobody reads, which is harmless. Rows are k elements of esz bytes, ld elements apart.
 template <int R>
-inline int64_t nextBlockJump(const GemvArgs& p, int64_t esz, int64_t off) {
-  return off + kPrefetchBytes >= p.k * esz ? (R * p.ldw - p.k) * esz : 0;
+inline int64_t nextBlockJump(int64_t k, int64_t ld, int64_t esz, int64_t off) {
+  return off + kPrefetchBytes >= k * esz ? (R * ld - k) * esz : 0;
 }
 
 inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << std::max<int64_t>(n, 0)) - 1); }
@@ -103,7 +102,7 @@ void rowsBlock(const GemvArgs& p, int64_t head, int64_t j) {
   int64_t l = head;
   for (; l + 32 <= p.k; l += 32) {
     const __m512 x0 = _mm512_loadu_ps(p.x + l), x1 = _mm512_loadu_ps(p.x + l + 16);
-    const int64_t jump = nextBlockJump<R>(p, esz, l * esz);
+    const int64_t jump = nextBlockJump<R>(p.k, p.ldw, esz, l * esz);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       prefetchAhead(static_cast<const char*>(rows[r]) + l * esz + jump);
@@ -138,7 +137,7 @@ void rowsBlockBf16(const GemvArgs& p, int64_t head, const float* xe, const float
   int64_t l = head;
   for (; l + 32 * kLines <= p.k; l += 32 * kLines) {
     const int64_t h = (l - head) / 2;  // xe and xo start at the head
-    const int64_t jump = nextBlockJump<R>(p, 2, l * 2) / 2;
+    const int64_t jump = nextBlockJump<R>(p.k, p.ldw, 2, l * 2) / 2;
 #pragma GCC unroll 4
     for (int u = 0; u < kLines; ++u) {
       const __m512 e = _mm512_loadu_ps(xe + h + 16 * u), o = _mm512_loadu_ps(xo + h + 16 * u);
@@ -171,7 +170,7 @@ void rowsBlockF16(const GemvArgs& p, int64_t head, int64_t j) {
   rowsHead<WeightType::F16, R>(p, reinterpret_cast<const void* const*>(rows), head, acc0);
   int64_t l = head;
   for (; l + 128 <= p.k; l += 128) {
-    const int64_t jump = nextBlockJump<R>(p, 2, l * 2) / 2;
+    const int64_t jump = nextBlockJump<R>(p.k, p.ldw, 2, l * 2) / 2;
 #pragma GCC unroll 4
     for (int u = 0; u < 4; ++u) {
       const __m512 x0 = _mm512_loadu_ps(p.x + l + 32 * u), x1 = _mm512_loadu_ps(p.x + l + 32 * u + 16);
@@ -242,6 +241,9 @@ void gemvTyped(const GemvArgs& p) {
 // widened once per group of up to 4 activation rows and stays in L1 for the next group, so the
 // product costs about one pass over the weights, where the packed GEMM pays for packing them. Rows
 // are prefetched ahead as in the GEMV: +8-13% at m = 2 and 4, +0-5% at 8, none at 16 (compute-bound).
+// The prefetch crossing into the next block of rows, 1024 bytes ahead rather than 512 (streaming 256 MB
+// at m = 2, 4, 8, interleaved): bf16 0.54/0.50/0.33 -> 0.72/0.62-0.65/0.37 of the read bandwidth, f16
+// 0.53/0.48/0.34 -> 0.69/0.65/0.41.
 template <WeightType T, int R, int M>
 void smallMBlock(const GemmHalfArgs& p, int64_t j, int64_t i0) {
   const uint16_t* rows[R];
@@ -254,9 +256,10 @@ void smallMBlock(const GemmHalfArgs& p, int64_t j, int64_t i0) {
   int64_t l = 0;
   for (; l + 16 <= p.k; l += 16) {
     __m512 w[R];
+    const int64_t jump = nextBlockJump<R>(p.k, p.ldb, 2, l * 2) / 2;
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
-      if ((l & 31) == 0) prefetchAhead(rows[r] + l, kSmallMPrefetchBytes);
+      if ((l & 31) == 0) prefetchAhead(rows[r] + l + jump);
       w[r] = load16<T>(rows[r], l);
     }
 #pragma GCC unroll 4
