@@ -14,6 +14,21 @@
 namespace shorten {
 namespace {
 
+// GemmF32Args with B stored as f16 bits: the driver widens B exactly while packing it, so f16 weights
+// run at the f32 kernel's rate (the packed panels are the same f32 layout).
+struct GemmF16BArgs {
+  bool transA, transB;
+  int64_t m, n, k;
+  float alpha;
+  const float* a;
+  int64_t lda;
+  const uint16_t* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+};
+
 // Grows but never shrinks, so steady-state calls allocate nothing; one per thread and role.
 struct AlignedBuffer {
   float* data = nullptr;
@@ -30,12 +45,21 @@ struct AlignedBuffer {
   ~AlignedBuffer() { std::free(data); }
 };
 
-// Writes the 8×8 block at src (row stride ld) transposed to dst (row stride dstLd).
-inline void transpose8x8(const float* src, int64_t ld, float* dst, int64_t dstLd) {
-  __m256 r0 = _mm256_loadu_ps(src + 0 * ld), r1 = _mm256_loadu_ps(src + 1 * ld);
-  __m256 r2 = _mm256_loadu_ps(src + 2 * ld), r3 = _mm256_loadu_ps(src + 3 * ld);
-  __m256 r4 = _mm256_loadu_ps(src + 4 * ld), r5 = _mm256_loadu_ps(src + 5 * ld);
-  __m256 r6 = _mm256_loadu_ps(src + 6 * ld), r7 = _mm256_loadu_ps(src + 7 * ld);
+// Eight consecutive elements of a row as f32: loaded, or widened from f16 bits.
+inline __m256 load8(const float* x) { return _mm256_loadu_ps(x); }
+inline __m256 load8(const uint16_t* x) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
+}
+inline float toF32(float x) { return x; }
+inline float toF32(uint16_t x) { return f16ToF32(x); }
+
+// Writes the 8×8 block at src (row stride ld) transposed to dst (row stride dstLd), as f32.
+template <class T>
+inline void transpose8x8(const T* src, int64_t ld, float* dst, int64_t dstLd) {
+  __m256 r0 = load8(src + 0 * ld), r1 = load8(src + 1 * ld);
+  __m256 r2 = load8(src + 2 * ld), r3 = load8(src + 3 * ld);
+  __m256 r4 = load8(src + 4 * ld), r5 = load8(src + 5 * ld);
+  __m256 r6 = load8(src + 6 * ld), r7 = load8(src + 7 * ld);
   __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
   __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
   __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
@@ -56,11 +80,11 @@ inline void transpose8x8(const float* src, int64_t ld, float* dst, int64_t dstLd
 
 // Packs a rows × kc block into ceil(rows / W) panels of kc × W (panel q at out + q*W*kc),
 // one lane per row, padding lanes zeroed so the micro-kernel never sees garbage. Element
-// (r, l) is at x[r*ld + l] when depthContiguous, else at x[l*ld + r]. Both orders walk the
-// source a few long rows at a time: one pass over hundreds of short strided pieces defeats
-// the hardware prefetcher and packing then waits on DRAM.
-template <int W>
-void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, int64_t kc, float* out) {
+// (r, l) is at x[r*ld + l] when depthContiguous, else at x[l*ld + r]; T is float, or uint16_t for f16
+// bits widened exactly. Both orders walk the source a few long rows at a time: one pass over
+// hundreds of short strided pieces defeats the hardware prefetcher and packing then waits on DRAM.
+template <int W, class T>
+void packBlock(const T* x, int64_t ld, bool depthContiguous, int64_t rows, int64_t kc, float* out) {
   const int64_t fullRows = rows / W * W;
   if (!depthContiguous) {
     // Depth blocks of 16: the 16 source rows stay in L1 while every panel takes its 16 contiguous
@@ -75,23 +99,27 @@ void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, i
       for (int64_t r0 = 0; r0 < fullRows; r0 += W) {
         float* panel = out + r0 * kc;
         for (int64_t l = l0; l < l1; ++l) {
-          const float* src = x + l * ld + r0;
+          const T* src = x + l * ld + r0;
           if (l + kDepthBlock < kc) {
-            for (int j = 0; j < W; j += 16) {
+            for (int j = 0; j < W; j += 64 / static_cast<int>(sizeof(T))) {
               _mm_prefetch(reinterpret_cast<const char*>(src + kDepthBlock * ld + j), _MM_HINT_T0);
             }
           }
           float* dst = panel + l * W;
-          for (int j = 0; j < W; ++j) dst[j] = src[j];
+          if constexpr (W % 8 == 0) {
+            for (int j = 0; j < W; j += 8) _mm256_storeu_ps(dst + j, load8(src + j));
+          } else {
+            for (int j = 0; j < W; ++j) dst[j] = toF32(src[j]);
+          }
         }
       }
       if (fullRows < rows) {
         const int valid = static_cast<int>(rows - fullRows);
         float* panel = out + fullRows * kc;
         for (int64_t l = l0; l < l1; ++l) {
-          const float* src = x + l * ld + fullRows;
+          const T* src = x + l * ld + fullRows;
           float* dst = panel + l * W;
-          for (int j = 0; j < valid; ++j) dst[j] = src[j];
+          for (int j = 0; j < valid; ++j) dst[j] = toF32(src[j]);
           for (int j = valid; j < W; ++j) dst[j] = 0.0f;
         }
       }
@@ -100,7 +128,7 @@ void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, i
   }
   for (int64_t r0 = 0; r0 < rows; r0 += W) {
     const int valid = static_cast<int>(std::min<int64_t>(W, rows - r0));
-    const float* src = x + r0 * ld;
+    const T* src = x + r0 * ld;
     float* panel = out + r0 * kc;
     int64_t l = 0;
     if (W % 8 == 0 && valid == W) {
@@ -112,7 +140,7 @@ void packBlock(const float* x, int64_t ld, bool depthContiguous, int64_t rows, i
     }
     for (; l < kc; ++l) {
       float* o = panel + l * W;
-      for (int j = 0; j < valid; ++j) o[j] = src[j * ld + l];
+      for (int j = 0; j < valid; ++j) o[j] = toF32(src[j * ld + l]);
       for (int j = valid; j < W; ++j) o[j] = 0.0f;
     }
   }
@@ -165,7 +193,8 @@ struct BlockedGemm {
   // thread's rows, up to kMaxMc) is packed once per depth block and stays in L2/L3; B is
   // packed kMaxNc columns at a time into an L2-resident block, and each A micro-panel stays in
   // L1 while the micro-kernel sweeps the B block.
-  static void runRange(const GemmF32Args& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  template <class Args>
+  static void runRange(const Args& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     static thread_local AlignedBuffer aBuffer, bBuffer;
     const int64_t m = m1 - m0, n = n1 - n0;
     const int64_t kcMax = blockSize(p.k, kMaxKc, 8);
@@ -187,7 +216,7 @@ struct BlockedGemm {
         packBlock<MR>(aBlock, p.lda, aDepthContiguous, mc, kc, aPack);
         for (int64_t jc = n0; jc < n1; jc += ncMax) {
           const int64_t nc = std::min(ncMax, n1 - jc);
-          const float* bBlock = p.transB ? p.b + jc * p.ldb + pc : p.b + pc * p.ldb + jc;
+          const auto* bBlock = p.transB ? p.b + jc * p.ldb + pc : p.b + pc * p.ldb + jc;
           packBlock<NR>(bBlock, p.ldb, bDepthContiguous, nc, kc, bPack);
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
@@ -210,7 +239,9 @@ struct BlockedGemm {
     }
   }
 
-  static void run(const GemmF32Args& p) {
+  // Args: GemmF32Args, or GemmF16BArgs for f16 B.
+  template <class Args>
+  static void run(const Args& p) {
     // Below this many flops a thread wake-up costs more than it saves.
     constexpr double kMinParallelFlops = 4e6;
     const double flops = 2.0 * static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.k);

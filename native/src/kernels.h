@@ -62,6 +62,8 @@ void gemmF32Avx512(const GemmF32Args& p);
 void gemmHalfPortable(const GemmHalfArgs& p);
 void gemmHalfAvx2(const GemmHalfArgs& p);
 void gemmHalfAvx512(const GemmHalfArgs& p);
+// f16 B through the f32 blocked driver (B widened exactly while packed); the AVX-512 f16 path.
+void gemmF16BAvx512(const GemmHalfArgs& p);
 // transB (Linear weight) products of 2..kSmallM activation rows: weight rows streamed once, no packing.
 constexpr int64_t kSmallM = 8;
 void gemmHalfSmallMAvx512(const GemmHalfArgs& p);
