@@ -79,27 +79,44 @@ inline void writeY(const GemvArgs& p, int64_t j, float s) {
   p.y[j] = p.beta == 0.0f ? p.alpha * s : p.alpha * s + p.beta * p.y[j];
 }
 
-// Masked steps over the first `head` elements of every row: up to the 64-byte boundary that all the
-// rows share, so the full-width loads after it never split a cache line.
-template <WeightType T, int R>
-inline void rowsHead(const GemvArgs& p, const void* const* rows, int64_t head, __m512* acc) {
-  for (int64_t l = 0; l < head; l += 16) {
-    const __mmask16 m = mask16(head - l);
-    const __m512 x0 = _mm512_maskz_loadu_ps(m, p.x + l);
-    for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(load16<T>(rows[r], l, m), x0, acc[r]);
+// Where the rows start within their 64-byte lines, for loads that never split a line while every lane
+// holds the same elements as a plain unaligned load: sums then depend on k alone, never on where
+// the weights sit in memory. (Peeling each row up to its line boundary instead changed which
+// elements shared a lane with the address, and a batch's sampled text with each run's allocations.)
+// Applies when every row starts the same whole number of 32-bit words into a line (a row stride
+// of whole lines); otherwise, or when the rows are line-aligned, the loads are plain.
+struct LineShift {
+  bool on = false;
+  __m512i idx;  // words shift .. shift+15 of two consecutive lines
+  int64_t words = 0;
+  LineShift(const void* w, int64_t ldwBytes) {
+    const uintptr_t addr = reinterpret_cast<uintptr_t>(w);
+    if (ldwBytes % 64 != 0 || addr % 4 != 0 || addr % 64 == 0) return;
+    on = true;
+    words = static_cast<int64_t>(addr % 64) / 4;
+    idx = _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                           _mm512_set1_epi32(static_cast<int>(words)));
   }
+};
+
+// The 64 bytes at p (a whole number of words past a line start): with the shift, two aligned loads
+// of the lines that hold them and a permute. Only called where those bytes lie inside the weights,
+// so the second line holds weights too and cannot fault.
+inline __m512i loadLine(const uint16_t* p, const LineShift& ls) {
+  if (!ls.on) return _mm512_loadu_si512(p);
+  const uint32_t* line = reinterpret_cast<const uint32_t*>(p) - ls.words;
+  return _mm512_permutex2var_epi32(_mm512_load_si512(line), ls.idx, _mm512_load_si512(line + 16));
 }
 
 template <WeightType T, int R>
-void rowsBlock(const GemvArgs& p, int64_t head, int64_t j) {
+void rowsBlock(const GemvArgs& p, int64_t j) {
   constexpr int64_t esz = T == WeightType::F32 ? 4 : 2;
   const char* base = static_cast<const char*>(p.w);
   const void* rows[R];
   for (int r = 0; r < R; ++r) rows[r] = base + (j + r) * p.ldw * esz;
   __m512 acc0[R], acc1[R];
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  rowsHead<T, R>(p, rows, head, acc0);
-  int64_t l = head;
+  int64_t l = 0;
   for (; l + 32 <= p.k; l += 32) {
     const __m512 x0 = _mm512_loadu_ps(p.x + l), x1 = _mm512_loadu_ps(p.x + l + 16);
     const int64_t jump = nextBlockJump<R>(p.k, p.ldw, esz, l * esz);
@@ -124,19 +141,20 @@ void rowsBlock(const GemvArgs& p, int64_t head, int64_t j) {
 // into its even (xe) and odd (xo) elements, so each 64-byte line costs one full-width load, two ALU
 // ops and two FMAs. Four lines per row per step: streaming 256 MB of weights this read 0.77-0.82 of
 // the read bandwidth where 32-byte widening loads, two lines per row, read 0.58-0.63. The last
-// k % 128 go through the widening loads.
+// k % 128 go through the widening loads. Rows 16 bytes into their lines (JavaScript arrays of a few
+// MB) read through LineShift: 0.83-0.86 of the read bandwidth where plain unaligned loads, each
+// splitting two lines, read 0.63-0.68 (interleaved; as much as the address-dependent peel gave).
 template <int R>
-void rowsBlockBf16(const GemvArgs& p, int64_t head, const float* xe, const float* xo, int64_t j) {
+void rowsBlockBf16(const GemvArgs& p, const LineShift& ls, const float* xe, const float* xo, int64_t j) {
   constexpr int kLines = 4;
   const uint16_t* rows[R];
   for (int r = 0; r < R; ++r) rows[r] = static_cast<const uint16_t*>(p.w) + (j + r) * p.ldw;
   __m512 acc0[R], acc1[R];
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  rowsHead<WeightType::BF16, R>(p, reinterpret_cast<const void* const*>(rows), head, acc0);
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
-  int64_t l = head;
+  int64_t l = 0;
   for (; l + 32 * kLines <= p.k; l += 32 * kLines) {
-    const int64_t h = (l - head) / 2;  // xe and xo start at the head
+    const int64_t h = l / 2;
     const int64_t jump = nextBlockJump<R>(p.k, p.ldw, 2, l * 2) / 2;
 #pragma GCC unroll 4
     for (int u = 0; u < kLines; ++u) {
@@ -144,7 +162,7 @@ void rowsBlockBf16(const GemvArgs& p, int64_t head, const float* xe, const float
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         prefetchAhead(rows[r] + l + 32 * u + jump);
-        const __m512i v = _mm512_loadu_si512(rows[r] + l + 32 * u);
+        const __m512i v = loadLine(rows[r] + l + 32 * u, ls);
         acc0[r] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), e, acc0[r]);
         acc1[r] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v, high)), o, acc1[r]);
       }
@@ -160,15 +178,14 @@ void rowsBlockBf16(const GemvArgs& p, int64_t head, const float* xe, const float
 
 // f16 rows read a full line per load too, each half widened by VCVTPH2PS: 0.69 of the read
 // bandwidth against 0.59 with 32-byte loads (256 MB streamed, interleaved runs). Four lines per row
-// per step, as bf16: +6-11% over two.
+// per step, as bf16: +6-11% over two. Lines through LineShift as bf16's.
 template <int R>
-void rowsBlockF16(const GemvArgs& p, int64_t head, int64_t j) {
+void rowsBlockF16(const GemvArgs& p, const LineShift& ls, int64_t j) {
   const uint16_t* rows[R];
   for (int r = 0; r < R; ++r) rows[r] = static_cast<const uint16_t*>(p.w) + (j + r) * p.ldw;
   __m512 acc0[R], acc1[R];
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  rowsHead<WeightType::F16, R>(p, reinterpret_cast<const void* const*>(rows), head, acc0);
-  int64_t l = head;
+  int64_t l = 0;
   for (; l + 128 <= p.k; l += 128) {
     const int64_t jump = nextBlockJump<R>(p.k, p.ldw, 2, l * 2) / 2;
 #pragma GCC unroll 4
@@ -177,7 +194,7 @@ void rowsBlockF16(const GemvArgs& p, int64_t head, int64_t j) {
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         prefetchAhead(rows[r] + l + 32 * u + jump);
-        const __m512i v = _mm512_loadu_si512(rows[r] + l + 32 * u);
+        const __m512i v = loadLine(rows[r] + l + 32 * u, ls);
         acc0[r] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(v)), x0, acc0[r]);
         acc1[r] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm512_extracti64x4_epi64(v, 1)), x1, acc1[r]);
       }
@@ -192,17 +209,17 @@ void rowsBlockF16(const GemvArgs& p, int64_t head, int64_t j) {
 }
 
 template <WeightType T>
-void rowsRange(const GemvArgs& p, int64_t head, const float* xe, const float* xo, int64_t j0, int64_t j1) {
+void rowsRange(const GemvArgs& p, const LineShift& ls, const float* xe, const float* xo, int64_t j0, int64_t j1) {
   int64_t j = j0;
   if constexpr (T == WeightType::BF16) {
-    for (; j + kRows <= j1; j += kRows) rowsBlockBf16<kRows>(p, head, xe, xo, j);
-    for (; j < j1; ++j) rowsBlockBf16<1>(p, head, xe, xo, j);
+    for (; j + kRows <= j1; j += kRows) rowsBlockBf16<kRows>(p, ls, xe, xo, j);
+    for (; j < j1; ++j) rowsBlockBf16<1>(p, ls, xe, xo, j);
   } else if constexpr (T == WeightType::F16) {
-    for (; j + kRows <= j1; j += kRows) rowsBlockF16<kRows>(p, head, j);
-    for (; j < j1; ++j) rowsBlockF16<1>(p, head, j);
+    for (; j + kRows <= j1; j += kRows) rowsBlockF16<kRows>(p, ls, j);
+    for (; j < j1; ++j) rowsBlockF16<1>(p, ls, j);
   } else {
-    for (; j + kRows <= j1; j += kRows) rowsBlock<T, kRows>(p, head, j);
-    for (; j < j1; ++j) rowsBlock<T, 1>(p, head, j);
+    for (; j + kRows <= j1; j += kRows) rowsBlock<T, kRows>(p, j);
+    for (; j < j1; ++j) rowsBlock<T, 1>(p, j);
   }
 }
 
@@ -210,22 +227,18 @@ template <WeightType T>
 void gemvTyped(const GemvArgs& p) {
   constexpr int64_t esz = T == WeightType::F32 ? 4 : 2;
   const int64_t bytes = p.n * p.k * esz;
-  // Elements before the first 64-byte boundary, when every row has the same offset to one (a row
-  // stride of whole lines). A JavaScript typed array of a few MB starts 16 bytes past a page: every
-  // full-width load then split two lines, and bf16 rows read 43 GB/s instead of 55.
-  const uintptr_t addr = reinterpret_cast<uintptr_t>(p.w);
-  int64_t head = 0;
-  if ((p.ldw * esz) % 64 == 0 && addr % esz == 0) head = std::min<int64_t>(p.k, static_cast<int64_t>((64 - addr % 64) % 64) / esz);
+  // f32 rows read plainly: at 16 bytes into a line they read the same as line-aligned rows.
+  const LineShift ls(T == WeightType::F32 ? nullptr : p.w, p.ldw * esz);
   static thread_local std::vector<float> split;
   const float *xe = nullptr, *xo = nullptr;
   if constexpr (T == WeightType::BF16) {
-    const int64_t half = (p.k - head) / 128 * 64;  // the part of k the even/odd loop covers, halved
+    const int64_t half = p.k / 128 * 64;  // the part of k the even/odd loop covers, halved
     split.resize(static_cast<size_t>(2 * half));
     // half is a multiple of 64: 32 elements of x become 16 even and 16 odd ones per step.
     const __m512i evenIdx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i oddIdx = _mm512_add_epi32(evenIdx, _mm512_set1_epi32(1));
     for (int64_t i = 0; i < half; i += 16) {
-      const __m512 lo = _mm512_loadu_ps(p.x + head + 2 * i), hi = _mm512_loadu_ps(p.x + head + 2 * i + 16);
+      const __m512 lo = _mm512_loadu_ps(p.x + 2 * i), hi = _mm512_loadu_ps(p.x + 2 * i + 16);
       _mm512_storeu_ps(split.data() + i, _mm512_permutex2var_ps(lo, evenIdx, hi));
       _mm512_storeu_ps(split.data() + half + i, _mm512_permutex2var_ps(lo, oddIdx, hi));
     }
@@ -233,8 +246,8 @@ void gemvTyped(const GemvArgs& p) {
     xo = split.data() + half;
   }
   // Below ~256 KB the weights sit in cache and waking a second thread costs more than it saves.
-  if (bytes < (int64_t{1} << 18) || threadCount() == 1) return rowsRange<T>(p, head, xe, xo, 0, p.n);
-  parallelFor(p.n, kRows, [&](int64_t j0, int64_t j1) { rowsRange<T>(p, head, xe, xo, j0, j1); }, 2 * p.k);
+  if (bytes < (int64_t{1} << 18) || threadCount() == 1) return rowsRange<T>(p, ls, xe, xo, 0, p.n);
+  parallelFor(p.n, kRows, [&](int64_t j0, int64_t j1) { rowsRange<T>(p, ls, xe, xo, j0, j1); }, 2 * p.k);
 }
 
 // Decode at batch 2..16: the same row streaming for m activation rows at once. Each weight row is

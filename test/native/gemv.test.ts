@@ -24,7 +24,7 @@ function runCase(
   o: { n: number; k: number; ldw: number; alpha: number; beta: number; offset?: number },
   seed: number,
   label: string,
-): void {
+): Float32Array {
   const rand = mulberry32(seed);
   const { n, k, ldw, alpha, beta } = o;
   const offset = o.offset ?? 0;
@@ -55,6 +55,7 @@ function runCase(
   });
   const e = maxScaledError(y, want, scale);
   assert.ok(e < 1e-5, `${label}: error ${e}`);
+  return y;
 }
 
 const SHAPES: [number, number][] = [
@@ -116,6 +117,41 @@ for (const wType of ['f32', 'bf16', 'f16'] as const) {
         }
       }
     } finally {
+      setThreadCount(before);
+    }
+  });
+}
+
+// Where W sits in memory must not change a single bit of y: a sum whose grouping followed the
+// address (rows peeled to their line boundary) made a batch's sampled text differ from run to run
+// with the allocations. The same weights at every offset from a line, on every path, 1 and 2 threads.
+for (const wType of ['f32', 'bf16', 'f16'] as const) {
+  test(`gemv ${wType}: y is bit-identical wherever W sits`, () => {
+    const lanes = wType === 'f32' ? 16 : 32;
+    const best = bestIsa();
+    const before = threadCount();
+    try {
+      for (const isa of availableIsas()) {
+        assert.equal(setIsa(isa), true);
+        for (const [n, k, ldw] of [
+          [300, 1000, lanes * 64],
+          [19, 300, lanes * 20],
+          [64, 4096, 4096],
+        ]) {
+          let first: Float32Array | null = null;
+          for (const threads of [1, 2]) {
+            setThreadCount(threads);
+            for (let offset = 0; offset < lanes; offset++) {
+              const label = `${isa} ${wType} n=${n} k=${k} offset=${offset} threads=${threads}`;
+              const y = runCase(wType, { n, k, ldw, alpha: 1, beta: 0, offset }, 7, label);
+              if (first === null) first = y;
+              else assert.deepEqual(y, first, `${label}: differs from offset 0, 1 thread`);
+            }
+          }
+        }
+      }
+    } finally {
+      setIsa(best);
       setThreadCount(before);
     }
   });
