@@ -16,18 +16,7 @@ namespace {
 
 // GemmF32Args with B stored as f16 bits: the driver widens B exactly while packing it, so f16 weights
 // run at the f32 kernel's rate (the packed panels are the same f32 layout).
-struct GemmF16BArgs {
-  bool transA, transB;
-  int64_t m, n, k;
-  float alpha;
-  const float* a;
-  int64_t lda;
-  const uint16_t* b;
-  int64_t ldb;
-  float beta;
-  float* c;
-  int64_t ldc;
-};
+using GemmF16BArgs = GemmArgsB<uint16_t>;
 
 // Grows but never shrinks, so steady-state calls allocate nothing; one per thread and role.
 struct AlignedBuffer {

@@ -9,18 +9,21 @@ namespace shorten {
 // C (m×n) = alpha · op(A) · op(B) + beta · C.
 // op(A) is m×k: A is stored m×k (transA false) or k×m (transA true); likewise op(B) is k×n,
 // stored k×n or n×k. With beta == 0, C is written without being read (NaN in C is ignored).
-struct GemmF32Args {
+// BElem is float, or uint16_t for f16 bits inside the f32 blocked driver (gemmF16BAvx512).
+template <class BElem>
+struct GemmArgsB {
   bool transA, transB;
   int64_t m, n, k;
   float alpha;
   const float* a;
   int64_t lda;
-  const float* b;
+  const BElem* b;
   int64_t ldb;
   float beta;
   float* c;
   int64_t ldc;
 };
+using GemmF32Args = GemmArgsB<float>;
 
 enum class WeightType { F32 = 0, BF16 = 1, F16 = 2 };
 
