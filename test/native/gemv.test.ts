@@ -95,9 +95,9 @@ for (const wType of ['f32', 'bf16', 'f16'] as const) {
   });
 }
 
-// The AVX-512 path peels each row up to the 64-byte boundary all rows share (a row stride of whole
-// lines) before its full-width loads: every offset of W into its buffer, rows long enough for the
-// main loop and its tail, and rows shorter than the peeled head.
+// The AVX-512 path reads bf16/f16 rows that start part-way into a line (a row stride of whole lines)
+// by aligned loads and a permute: every offset of W into its buffer, rows long enough for the main
+// loop and its tail, and rows shorter than one line.
 for (const wType of ['f32', 'bf16', 'f16'] as const) {
   test(`gemv ${wType}: W at every offset from a 64-byte boundary`, () => {
     const lanes = wType === 'f32' ? 16 : 32; // elements per 64 bytes
