@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "kernels.h"
+#include "scratch_buffer.h"
 #include "thread_pool.h"
 
 namespace shorten {
@@ -17,22 +18,6 @@ namespace {
 // GemmF32Args with B stored as f16 bits: the driver widens B exactly while packing it, so f16 weights
 // run at the f32 kernel's rate (the packed panels are the same f32 layout).
 using GemmF16BArgs = GemmArgsB<uint16_t>;
-
-// Grows but never shrinks, so steady-state calls allocate nothing; one per thread and role.
-struct AlignedBuffer {
-  float* data = nullptr;
-  int64_t capacity = 0;
-  float* reserve(int64_t floats) {
-    if (floats > capacity) {
-      std::free(data);
-      int64_t bytes = (floats * 4 + 63) / 64 * 64;
-      data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(bytes)));
-      capacity = floats;
-    }
-    return data;
-  }
-  ~AlignedBuffer() { std::free(data); }
-};
 
 // Eight consecutive elements of a row as f32: loaded, or widened from f16 bits.
 inline __m256 load8(const float* x) { return _mm256_loadu_ps(x); }
@@ -184,13 +169,13 @@ struct BlockedGemm {
   // L1 while the micro-kernel sweeps the B block.
   template <class Args>
   static void runRange(const Args& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-    static thread_local AlignedBuffer aBuffer, bBuffer;
+    static thread_local ScratchBuffer aBuffer, bBuffer;
     const int64_t m = m1 - m0, n = n1 - n0;
     const int64_t kcMax = blockSize(p.k, kMaxKc, 8);
     const int64_t mcMax = blockSize(m, kMaxMc, MR);
     const int64_t ncMax = blockSize(n, kMaxNc, NR);
-    float* aPack = aBuffer.reserve((mcMax + MR) * kcMax);
-    float* bPack = bBuffer.reserve((ncMax + NR) * kcMax);
+    float* aPack = aBuffer.reserve<float>((mcMax + MR) * kcMax);
+    float* bPack = bBuffer.reserve<float>((ncMax + NR) * kcMax);
     // op(A)(i, l): A is m×k (depth contiguous) unless transposed; op(B)(l, j) lane j is a row of B
     // (depth contiguous) when B is transposed.
     const bool aDepthContiguous = !p.transA;

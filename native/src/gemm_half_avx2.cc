@@ -7,26 +7,14 @@
 #include <utility>
 
 #include "kernels.h"
+#include "scratch_buffer.h"
 #include "thread_pool.h"
 
 namespace shorten {
 namespace {
 
-// Per-thread packing buffers, grown monotonically and reused: pool threads are persistent.
-struct Scratch {
-  void* ptr = nullptr;
-  size_t cap = 0;
-  ~Scratch() { std::free(ptr); }
-  float* get(size_t bytes) {
-    if (bytes > cap) {
-      std::free(ptr);
-      cap = (bytes + 4095) & ~size_t{4095};
-      ptr = std::aligned_alloc(64, cap);
-    }
-    return static_cast<float*>(ptr);
-  }
-};
-thread_local Scratch tlsA, tlsB;
+// Packing buffers: A as is, B widened to f32.
+thread_local ScratchBuffer tlsA, tlsB;
 
 constexpr int kMR = 6;
 constexpr int kNR = 16;  // 6×16: 12 accumulators + 2 B vectors + a broadcast of the 16 ymm
@@ -157,8 +145,8 @@ void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int6
   const int64_t mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
   const int64_t mc0 = ((i1 - i0 + mBlocks - 1) / mBlocks + kMR - 1) / kMR * kMR;
   const int64_t nc0 = std::max<int64_t>(kNR, kCBudget / (4 * mc0) / kNR * kNR);
-  float* aBuf = tlsA.get(sizeof(float) * p.k * mc0);
-  float* bBuf = tlsB.get(sizeof(float) * std::min<int64_t>(kKC, p.k) * kNR);
+  float* aBuf = tlsA.reserve<float>(p.k * mc0);
+  float* bBuf = tlsB.reserve<float>(std::min<int64_t>(kKC, p.k) * kNR);
   for (int64_t ic = i0; ic < i1; ic += mc0) {
     const int64_t mc = std::min<int64_t>(mc0, i1 - ic);
     const int64_t mcPad = (mc + kMR - 1) / kMR * kMR;

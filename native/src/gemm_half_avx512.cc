@@ -13,27 +13,14 @@
 #include <utility>
 
 #include "kernels.h"
+#include "scratch_buffer.h"
 #include "thread_pool.h"
 
 namespace shorten {
 namespace {
 
-// Packing buffers live per thread and grow monotonically: pool threads are persistent, so
-// steady-state calls allocate nothing.
-struct Scratch {
-  void* ptr = nullptr;
-  size_t cap = 0;
-  ~Scratch() { std::free(ptr); }
-  void* get(size_t bytes) {
-    if (bytes > cap) {
-      std::free(ptr);
-      cap = (bytes + 4095) & ~size_t{4095};
-      ptr = std::aligned_alloc(64, cap);
-    }
-    return ptr;
-  }
-};
-thread_local Scratch tlsA, tlsB;
+// Packing buffers: A rounded to bf16 pairs, B in VDPBF16PS order.
+thread_local ScratchBuffer tlsA, tlsB;
 
 // Columns of a B panel the kernel reads: nc rounded up to whole vectors (bfKernel runs only those),
 // so a narrow last panel packs no more than it uses.
@@ -282,7 +269,7 @@ struct RowBlocking {
     const int64_t mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
     mc0 = ((i1 - i0 + mBlocks - 1) / mBlocks + kBfMR - 1) / kBfMR * kBfMR;
   }
-  size_t bufferBytes() const { return sizeof(uint32_t) * static_cast<size_t>(bfALd(kp) * mc0); }
+  size_t bufferWords() const { return static_cast<size_t>(bfALd(kp) * mc0); }
 };
 
 // Rounds the micro-panels [q0, q1) of the row block at ic (mc rows) into the block's A buffer (row
@@ -302,7 +289,7 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
                   int64_t j1) {
   const int64_t kp = (p.k + 1) / 2;
   const int64_t nc0 = std::max<int64_t>(kBfNR, kCBudget / (4 * mc0) / kBfNR * kBfNR);
-  uint32_t* bBuf = static_cast<uint32_t*>(tlsB.get(sizeof(uint32_t) * std::min<int64_t>(kBfKC / 2, kp) * kBfNR));
+  uint32_t* bBuf = tlsB.reserve<uint32_t>(std::min<int64_t>(kBfKC / 2, kp) * kBfNR);
   const int64_t aLd = bfALd(kp);
   for (int64_t jb = j0; jb < j1; jb += nc0) {
     const int64_t jbEnd = std::min<int64_t>(j1, jb + nc0);
@@ -342,7 +329,7 @@ void gemmRowBlock(const GemmHalfArgs& p, int64_t ic, int64_t mc, int64_t mc0, co
 // C[i0:i1, j0:j1] on the calling thread, rounding A itself.
 void gemmBlocked(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   const RowBlocking rb(p, i0, i1);
-  uint32_t* aBuf = static_cast<uint32_t*>(tlsA.get(rb.bufferBytes()));
+  uint32_t* aBuf = tlsA.reserve<uint32_t>(rb.bufferWords());
   for (int64_t ic = i0; ic < i1; ic += rb.mc0) {
     const int64_t mc = std::min<int64_t>(rb.mc0, i1 - ic);
     packARows(p, ic, mc, 0, (mc + kBfMR - 1) / kBfMR, aBuf);
@@ -361,7 +348,7 @@ void gemmBf16(const GemmHalfArgs& p) {
     // the caller's buffer and shared: each thread packing all of it cost 4.5% of a 2-thread bf16
     // 512×5632×2048 product (half of that now) and held two copies in L3.
     const RowBlocking rb(p, 0, p.m);
-    uint32_t* aBuf = static_cast<uint32_t*>(tlsA.get(rb.bufferBytes()));
+    uint32_t* aBuf = tlsA.reserve<uint32_t>(rb.bufferWords());
     for (int64_t ic = 0; ic < p.m; ic += rb.mc0) {
       const int64_t mc = std::min<int64_t>(rb.mc0, p.m - ic);
       const int64_t panels = (mc + kBfMR - 1) / kBfMR;
