@@ -284,6 +284,11 @@ Napi::Value SustainedGflops(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), measureSustainedGflops(seconds));
 }
 
+Napi::Value F32KernelGflops(const Napi::CallbackInfo& info) {
+  double seconds = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0.5;
+  return Napi::Number::New(info.Env(), measureF32KernelGflops(seconds));
+}
+
 Napi::Value ReadGbps(const Napi::CallbackInfo& info) {
   double bytes = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 1 << 30;
   int repeats = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 5;
@@ -308,6 +313,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatureFlags));
   exports.Set("measurePeakGflops", Napi::Function::New(env, PeakGflops));
   exports.Set("measureSustainedGflops", Napi::Function::New(env, SustainedGflops));
+  exports.Set("measureF32KernelGflops", Napi::Function::New(env, F32KernelGflops));
   exports.Set("measureReadGbps", Napi::Function::New(env, ReadGbps));
   return InitOps(env, exports);
 }

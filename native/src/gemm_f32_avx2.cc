@@ -51,4 +51,6 @@ struct Avx2Kernel {
 
 void gemmF32Avx2(const GemmF32Args& p) { BlockedGemm<Avx2Kernel>::run(p); }
 
+double f32MicroKernelFlopsAvx2(double flops) { return BlockedGemm<Avx2Kernel>::microKernelFlops(flops); }
+
 }  // namespace shorten

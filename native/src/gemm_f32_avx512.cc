@@ -133,6 +133,8 @@ void gemmF32Avx512(const GemmF32Args& p) {
   BlockedGemm<Avx512Kernel>::run(p);
 }
 
+double f32MicroKernelFlopsAvx512(double flops) { return BlockedGemm<Avx512Kernel>::microKernelFlops(flops); }
+
 void gemmF16BAvx512(const GemmHalfArgs& p) {
   const GemmF16BArgs q{false, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc};
   if (p.n <= Avx512NarrowKernel::NR) return BlockedGemm<Avx512NarrowKernel>::run(q);

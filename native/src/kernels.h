@@ -61,6 +61,9 @@ struct GemvArgs {
 void gemmF32Portable(const GemmF32Args& p);
 void gemmF32Avx2(const GemmF32Args& p);
 void gemmF32Avx512(const GemmF32Args& p);
+// The f32 micro-kernel alone on cache-resident panels (BlockedGemm::microKernelFlops), for the probe.
+double f32MicroKernelFlopsAvx2(double flops);
+double f32MicroKernelFlopsAvx512(double flops);
 
 void gemmHalfPortable(const GemmHalfArgs& p);
 void gemmHalfAvx2(const GemmHalfArgs& p);
@@ -106,6 +109,9 @@ void convertF16ToF32(const uint16_t* src, float* dst, int64_t n);
 // the machine sustains over GEMM-length bursts (median), and memory read bandwidth.
 double measurePeakGflops(double seconds);
 double measureSustainedGflops(double seconds);
+// The active path's f32 GEMM micro-kernel on all threads, with no packing or memory traffic: the median
+// of about 12 ms bursts. 0 on the portable path, which has no separate micro-kernel.
+double measureF32KernelGflops(double seconds);
 double measureReadGbps(int64_t bytes, int repeats);
 
 }  // namespace shorten

@@ -104,26 +104,43 @@ float sumPortable(const float* p, int64_t n) {
 
 std::atomic<float> sink{0};
 
-// GFLOP/s of each burst of `iters` FMA-loop iterations on all threads, bursts back to back for
-// about `seconds` (at least three).
-std::vector<double> fmaBurstRates(double seconds, int64_t iters) {
+// GFLOP/s of each burst of `work` on all threads (work returns the flops it did), bursts back to back
+// for about `seconds` (at least three).
+template <class Work>
+std::vector<double> burstRates(double seconds, const Work& work) {
   std::vector<double> rates;
-  Isa isa = bestIsa();
-  if (isa == Isa::Portable) return rates;
-  int lanes = isa == Isa::Avx512 ? 16 : 8;
   auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
   do {
-    std::atomic<int64_t> totalIters{0};
+    std::mutex mutex;
+    double flops = 0.0;
     auto t0 = Clock::now();
     runOnThreads([&](int, int) {
-      float r = isa == Isa::Avx512 ? fmaLoopAvx512(iters) : fmaLoopAvx2(iters);
-      sink.store(r, std::memory_order_relaxed);
-      totalIters.fetch_add(iters);
+      const double done = work();
+      std::lock_guard<std::mutex> lock(mutex);
+      flops += done;
     });
     double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-    rates.push_back(static_cast<double>(totalIters.load()) * 12.0 * lanes * 2.0 / dt / 1e9);
+    rates.push_back(flops / dt / 1e9);
   } while (Clock::now() < deadline || rates.size() < 3);
   return rates;
+}
+
+// GFLOP/s of each burst of `iters` FMA-loop iterations on all threads.
+std::vector<double> fmaBurstRates(double seconds, int64_t iters) {
+  const Isa isa = bestIsa();
+  if (isa == Isa::Portable) return {};
+  const int lanes = isa == Isa::Avx512 ? 16 : 8;
+  return burstRates(seconds, [&] {
+    const float r = isa == Isa::Avx512 ? fmaLoopAvx512(iters) : fmaLoopAvx2(iters);
+    sink.store(r, std::memory_order_relaxed);
+    return static_cast<double>(iters) * 12.0 * lanes * 2.0;
+  });
+}
+
+double median(std::vector<double> xs) {
+  if (xs.empty()) return 0.0;
+  std::sort(xs.begin(), xs.end());
+  return xs[xs.size() / 2];
 }
 
 }  // namespace
@@ -137,11 +154,17 @@ double measurePeakGflops(double seconds) {
 // The median burst of about 12 ms, as long as a large GEMM runs: interrupts, the other tenants of a
 // shared host and any clock drop under sustained load all count. On the 2-core development VM it
 // read 3% to 12% under the peak depending on the hour.
-double measureSustainedGflops(double seconds) {
-  std::vector<double> rates = fmaBurstRates(seconds, kIters * 8);
-  if (rates.empty()) return 0.0;
-  std::sort(rates.begin(), rates.end());
-  return rates[rates.size() / 2];
+double measureSustainedGflops(double seconds) { return median(fmaBurstRates(seconds, kIters * 8)); }
+
+// Bursts of about 3 GFLOP a thread: 12-15 ms at the development VM's 200-230 GFLOP/s a core, as long
+// as the sustained probe's, so the two compare directly.
+double measureF32KernelGflops(double seconds) {
+  constexpr double kFlopsPerBurst = 3e9;
+  const Isa isa = activeIsa();
+  if (isa == Isa::Portable) return 0.0;
+  return median(burstRates(seconds, [&] {
+    return isa == Isa::Avx512 ? f32MicroKernelFlopsAvx512(kFlopsPerBurst) : f32MicroKernelFlopsAvx2(kFlopsPerBurst);
+  }));
 }
 
 // The probe's buffer is kept from one call to the next while the size stays the same: allocating,

@@ -9,6 +9,7 @@ import {
   gemv,
   f32ToBf16,
   f32ToF16,
+  measureF32KernelGflops,
   measurePeakGflops,
   measureReadGbps,
   measureSustainedGflops,
@@ -53,6 +54,12 @@ export interface KernelBench {
   peak_gflops: number;
   /** The median FMA rate over 12 ms bursts: what a GEMM-length run can sustain at that moment. */
   sustained_gflops: number;
+  /**
+   * The f32 GEMM micro-kernel alone (cache-resident panels, no packing or C traffic), over bursts as
+   * long as the sustained probe's: the ceiling of the f32 GEMM rows, which also pack A and B from memory.
+   */
+  f32_kernel_gflops: number;
+  f32_kernel_ratio_to_peak: number;
   read_gbps: number;
   threads: number;
   /** The PyTorch that ran the comparison, or why there was none. */
@@ -103,9 +110,10 @@ export async function benchKernels(opts: {
   const runs = Math.max(1, opts.runs);
   const { threadCount } = await import('../native/index.js');
   const threads = threadCount();
-  opts.log('measuring FMA peak, sustained FMA rate and read bandwidth...');
+  opts.log('measuring FMA peak, sustained FMA rate, the f32 micro-kernel and read bandwidth...');
   const peak = measurePeakGflops(1.0);
   const sustained = measureSustainedGflops(0.6);
+  const f32Kernel = measureF32KernelGflops(0.6);
   const read = measureReadGbps(1 << 30, 5);
   let torch: KernelBench['torch'] = { skipped: 'disabled by --no-torch' };
   if (opts.torch !== false) {
@@ -232,7 +240,16 @@ export async function benchKernels(opts: {
     });
     opts.log(`gemv ${wType} 1x${k}x${n}: ${gbps.toFixed(1)} GB/s`);
   }
-  return { peak_gflops: peak, sustained_gflops: sustained, read_gbps: read, threads, torch, rows };
+  return {
+    peak_gflops: peak,
+    sustained_gflops: sustained,
+    f32_kernel_gflops: f32Kernel,
+    f32_kernel_ratio_to_peak: f32Kernel / peak,
+    read_gbps: read,
+    threads,
+    torch,
+    rows,
+  };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
@@ -243,6 +260,10 @@ export function formatKernelBench(r: KernelBench): string {
   lines.push(
     `${r.threads} threads: FMA peak ${r.peak_gflops.toFixed(1)} GFLOP/s, sustained ${r.sustained_gflops.toFixed(1)} ` +
       `(${pct(r.sustained_gflops / r.peak_gflops).trim()} of peak), read ${r.read_gbps.toFixed(1)} GB/s`,
+  );
+  lines.push(
+    `f32 micro-kernel alone (no packing, panels in cache): ${r.f32_kernel_gflops.toFixed(1)} GFLOP/s, ` +
+      `${pct(r.f32_kernel_ratio_to_peak).trim()} of peak`,
   );
   lines.push(
     'version' in r.torch

@@ -62,6 +62,7 @@ export interface NativeBinding {
   cpuFeatures(): Record<string, boolean>;
   measurePeakGflops(seconds: number): number;
   measureSustainedGflops(seconds: number): number;
+  measureF32KernelGflops(seconds: number): number;
   measureReadGbps(bytes: number, repeats: number): number;
 }
 

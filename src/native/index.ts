@@ -169,6 +169,14 @@ export function measureSustainedGflops(seconds = 0.6): number {
   return binding.measureSustainedGflops(seconds);
 }
 /**
+ * The active path's f32 GEMM micro-kernel alone on all threads, in GFLOP/s: full tiles on panels that
+ * stay in cache (no packing, no C traffic), the median of bursts as long as the sustained probe's. The
+ * ceiling of the f32 GEMM rows; 0 on the portable path.
+ */
+export function measureF32KernelGflops(seconds = 0.6): number {
+  return binding.measureF32KernelGflops(seconds);
+}
+/**
  * Memory read bandwidth in GB/s over a buffer of `bytes` (8 streams per thread), best of `repeats`.
  * The buffer is kept for the next call of the same size, so probes can be interleaved with the work
  * they measure without allocating and filling it each time.

@@ -5,6 +5,7 @@ import {
   activeIsa,
   availableIsas,
   gemmF32,
+  measureF32KernelGflops,
   measurePeakGflops,
   measureSustainedGflops,
   setIsa,
@@ -51,4 +52,24 @@ test('the FMA probes read a peak and a sustained rate no higher than it', () => 
   // The median of 12 ms bursts against the best 1.5 ms burst: above it only by the drift between the
   // two measurements.
   assert.ok(sustained <= peak * 1.2, `sustained ${sustained} against peak ${peak}`);
+});
+
+test('the f32 micro-kernel probe reads a rate on every SIMD path, no higher than the FMA peak, and 0 on portable', () => {
+  const paths = availableIsas();
+  try {
+    for (const p of paths) {
+      setIsa(p);
+      const kernel = measureF32KernelGflops(0.05);
+      if (p === 'portable') {
+        assert.equal(kernel, 0);
+        continue;
+      }
+      const peak = measurePeakGflops(0.05);
+      assert.ok(Number.isFinite(kernel) && kernel > 1, `${p}: kernel ${kernel}`);
+      // Every FMA of the kernel is one the peak probe could have run: above it only by drift.
+      assert.ok(kernel <= peak * 1.2, `${p}: kernel ${kernel} against peak ${peak}`);
+    }
+  } finally {
+    setIsa(paths[0]);
+  }
 });
