@@ -205,11 +205,13 @@ void packBBf16(const GemmHalfArgs& p, int64_t j0, int64_t nc, int64_t l0, int64_
   const int64_t kp = (kc + 1) / 2;
   if (p.transB) {
     // Each stored row is one column of op(B): pairs are already adjacent, so a 16×16 word
-    // transpose puts 16 columns side by side for each pair.
-    for (int64_t q0 = 0; q0 < kp; q0 += 16) {
-      const __mmask32 km = mask32(kc - 2 * q0);
-      const int64_t nq = std::min<int64_t>(16, kp - q0);
-      for (int c0 = 0; c0 < usedCols(nc, kBfNR); c0 += 16) {
+    // transpose puts 16 columns side by side for each pair. Sixteen rows at a time run through the
+    // whole depth, so each is a stream the prefetchers follow: all 48 rows a depth step at a time
+    // took 6.0 µs to pack a panel whose source was in L2 (4.2 this way) and 25 µs from memory (13-15).
+    for (int c0 = 0; c0 < usedCols(nc, kBfNR); c0 += 16) {
+      for (int64_t q0 = 0; q0 < kp; q0 += 16) {
+        const __mmask32 km = mask32(kc - 2 * q0);
+        const int64_t nq = std::min<int64_t>(16, kp - q0);
         __m512i r[16];
         const uint16_t* src = p.b + (j0 + c0) * p.ldb + l0 + 2 * q0;
         if (c0 + 16 <= nc && km == __mmask32(0xffffffffu)) {
