@@ -219,13 +219,17 @@ struct BlockedGemm {
   // ceiling the blocked driver works under.
   static double microKernelFlops(double flops) {
     static thread_local ScratchBuffer aBuffer, bBuffer, cBuffer;
+    static thread_local bool filled = false;  // the sizes never change, so the panels are filled once
     const int64_t kc = kMaxKc;
     const int64_t panels = std::max<int64_t>(1, kMaxNc / NR);
     float* a = aBuffer.reserve<float>(MR * kc);
     float* b = bBuffer.reserve<float>(panels * NR * kc);
     float* c = cBuffer.reserve<float>(MR * NR);
-    for (int64_t i = 0; i < MR * kc; ++i) a[i] = 1e-3f * static_cast<float>(i % 7);
-    for (int64_t i = 0; i < panels * NR * kc; ++i) b[i] = 1e-3f * static_cast<float>(i % 5);
+    if (!filled) {
+      for (int64_t i = 0; i < MR * kc; ++i) a[i] = 1e-3f * static_cast<float>(i % 7);
+      for (int64_t i = 0; i < panels * NR * kc; ++i) b[i] = 1e-3f * static_cast<float>(i % 5);
+      filled = true;
+    }
     const double perCall = 2.0 * MR * NR * static_cast<double>(kc);
     const int64_t calls = std::max<int64_t>(1, static_cast<int64_t>(flops / perCall + 0.5));
     for (int64_t i = 0; i < calls; ++i) Kernel::run(kc, a, b + (i % panels) * NR * kc, c, NR, 1.0f, 0.0f);
