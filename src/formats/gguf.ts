@@ -1,15 +1,13 @@
-// Reads GGUF v2/v3 files of the `llama` architecture: bounded header parsing, metadata kept raw for
-// the tokenizer, tensors as mmapped views (F32/F16/BF16) or dequantized (Q8_0/Q4_0), renamed to
-// Hugging Face names with q/k rows moved to the half-split rotary layout.
-import type { LlamaConfig } from '../model/config.js';
-import { validateConfig } from '../model/config.js';
+// Reads GGUF v2/v3 files of the `llama`, `qwen2` and `qwen3` architectures: bounded header parsing,
+// metadata kept raw for the tokenizer, tensors as mmapped views (F32/F16/BF16) or dequantized,
+// renamed to Hugging Face names with `llama` q/k rows moved to the half-split rotary layout.
 import type { ModelWeights, WeightTensor } from '../model/weights.js';
 import { mmapFile } from '../native/index.js';
 import { ByteReader, checkedElementCount, checkedMultiply } from './byte-reader.js';
 import { FormatError } from './errors.js';
-import { shortestF32Decimal } from './float-text.js';
+import { GGUF_ARCHITECTURES, configFromGgufMetadata, ggufArchitectureOf } from './gguf-config.js';
 import type { GgufMetadata } from './gguf-metadata.js';
-import { ggufNumber, ggufString, readGgufString, readGgufValue } from './gguf-metadata.js';
+import { ggufNumber, readGgufString, readGgufValue } from './gguf-metadata.js';
 import {
   GGML_BF16,
   GGML_F16,
@@ -29,6 +27,8 @@ export const GGUF_DEFAULT_ALIGNMENT = 32;
 const MAX_TENSOR_DIMS = 4;
 const MAX_NAME_BYTES = 1 << 16;
 const MAX_TENSORS = 1 << 20;
+/** Llama 3's rotary frequency divisors: configuration, not a weight. */
+export const ROPE_FREQS = 'rope_freqs.weight';
 
 export interface GgufTensorInfo {
   name: string;
@@ -160,93 +160,43 @@ function tensorData(buffer: ArrayBuffer, start: number, t: GgufTensorInfo): Weig
   }
 }
 
-function requiredCount(md: GgufMetadata, key: string, file: string): number {
-  const v = ggufNumber(md, key, file);
-  if (v === undefined) throw new FormatError(file, key, 'a value (the key is missing)');
-  return v;
-}
-
-function blockIndices(md: GgufMetadata, key: string, file: string): number[] {
-  const v = md.get(key);
-  if (v === undefined) return [];
-  if (v.type !== 'array' || !v.value.every((i) => typeof i === 'number'))
-    throw new FormatError(file, key, 'an array of block indices');
-  return v.value as number[];
-}
-
-function configFromMetadata(md: GgufMetadata, tensors: Map<string, WeightTensor>, file: string): LlamaConfig {
-  const arch = ggufString(md, 'general.architecture', file);
-  if (arch !== 'llama')
-    throw new FormatError(file, 'general.architecture', `"llama" (got ${JSON.stringify(arch)})`);
-  const hiddenSize = requiredCount(md, 'llama.embedding_length', file);
-  const numHeads = requiredCount(md, 'llama.attention.head_count', file);
-  const tokens = md.get('tokenizer.ggml.tokens');
-  const embedding = tensors.get('model.embed_tokens.weight');
-  const vocabSize =
-    ggufNumber(md, 'llama.vocab_size', file) ??
-    (tokens?.type === 'array' ? tokens.value.length : undefined) ??
-    embedding?.shape[0];
-  if (vocabSize === undefined) throw new FormatError(file, 'llama.vocab_size', 'a value or a token list');
-  const headDim =
-    ggufNumber(md, 'llama.attention.key_length', file) ??
-    ggufNumber(md, 'llama.rope.dimension_count', file) ??
-    hiddenSize / numHeads;
-  if (!Number.isInteger(headDim))
-    throw new FormatError(
-      file,
-      'llama.attention.head_count',
-      `a divisor of llama.embedding_length ${hiddenSize} (got ${numHeads})`,
-    );
-  const ropeDims = ggufNumber(md, 'llama.rope.dimension_count', file);
-  if (ropeDims !== undefined && ropeDims !== headDim)
-    throw new FormatError(
-      file,
-      'llama.rope.dimension_count',
-      `the head width ${headDim} (partial rotary is not supported; got ${ropeDims})`,
-    );
-  const architectureHint = ggufString(md, 'shorten.architecture', file);
-  const config: LlamaConfig = {
-    architecture: architectureHint === 'mistral' || architectureHint === 'qwen2' ? architectureHint : 'llama',
-    vocabSize,
-    hiddenSize,
-    intermediateSize: requiredCount(md, 'llama.feed_forward_length', file),
-    numLayers: requiredCount(md, 'llama.block_count', file),
-    numHeads,
-    numKvHeads: ggufNumber(md, 'llama.attention.head_count_kv', file) ?? numHeads,
-    headDim,
-    rmsNormEps: shortestF32Decimal(requiredCount(md, 'llama.attention.layer_norm_rms_epsilon', file)),
-    ropeTheta: shortestF32Decimal(ggufNumber(md, 'llama.rope.freq_base', file) ?? 10000),
-    maxSeqLen: requiredCount(md, 'llama.context_length', file),
-    tieWordEmbeddings: !tensors.has('lm_head.weight'),
-    attentionBias: [...tensors.keys()].some((n) => n.endsWith('q_proj.bias')),
-    bosTokenId: ggufNumber(md, 'tokenizer.ggml.bos_token_id', file) ?? 1,
-    eosTokenId: ggufNumber(md, 'tokenizer.ggml.eos_token_id', file) ?? 2,
-    prunedAttention: blockIndices(md, 'shorten.pruned_attention', file),
-    prunedMlp: blockIndices(md, 'shorten.pruned_mlp', file),
-  };
-  validateConfig(config, file);
-  return config;
-}
-
 /** Parses a GGUF file already in memory (or mapped); `file` names it in errors. */
 export function parseGguf(buffer: ArrayBuffer, file: string): GgufContents {
   const header = parseGgufHeader(buffer, file);
+  const arch = ggufArchitectureOf(header.metadata, file);
   const tensors = new Map<string, WeightTensor>();
+  let ropeFreqs: Float32Array | null = null;
   for (const t of header.tensors) {
+    if (t.name === ROPE_FREQS) {
+      const r = tensorData(buffer, header.dataStart, t);
+      if (r.dtype !== 'f32' || r.shape.length !== 1)
+        throw new FormatError(file, `tensor '${t.name}'`, 'a 1-D F32 tensor of rotary frequency factors');
+      ropeFreqs = r.data as Float32Array;
+      continue;
+    }
     const hfName = ggufToHfName(t.name);
     if (!hfName)
       throw new FormatError(
         file,
         `tensor '${t.name}'`,
-        'a LLaMA tensor name (token_embd, output_norm, output, blk.N.attn_*/ffn_*)',
+        'a LLaMA-family tensor name (token_embd, output_norm, output, rope_freqs, blk.N.attn_*/ffn_*)',
       );
     tensors.set(hfName, tensorData(buffer, header.dataStart, t));
   }
-  const config = configFromMetadata(header.metadata, tensors, file);
-  for (const [name, t] of tensors) {
-    const m = /\.self_attn\.([qk])_proj\.(weight|bias)$/.exec(name);
-    if (m) tensors.set(name, interleavedToHalfSplit(t, m[1] === 'q' ? config.numHeads : config.numKvHeads));
-  }
+  const config = configFromGgufMetadata(
+    header.metadata,
+    new Set(tensors.keys()),
+    tensors.get('model.embed_tokens.weight')?.shape[0],
+    ropeFreqs,
+    file,
+  );
+  // llama.cpp's `llama` stores q/k rows in the interleaved rotary layout (its converter permutes
+  // them); qwen2/qwen3 keep Hugging Face's half-split layout (NEOX rope).
+  if (GGUF_ARCHITECTURES[arch].interleavedRotary)
+    for (const [name, t] of tensors) {
+      const m = /\.self_attn\.([qk])_proj\.(weight|bias)$/.exec(name);
+      if (m) tensors.set(name, interleavedToHalfSplit(t, m[1] === 'q' ? config.numHeads : config.numKvHeads));
+    }
   const tokenizerMetadata: GgufMetadata = new Map(
     [...header.metadata].filter(([k]) => k.startsWith('tokenizer.')),
   );

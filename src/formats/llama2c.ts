@@ -118,6 +118,9 @@ export function configFromLlama2cHeader(h: Llama2cHeader, file: string): LlamaCo
     maxSeqLen: h.seqLen,
     tieWordEmbeddings: h.sharedClassifier,
     attentionBias: false,
+    qkNorm: false,
+    ropeScaling: null,
+    ropeFreqFactors: null,
     bosTokenId: 1,
     eosTokenId: 2,
     prunedAttention: [],
@@ -208,6 +211,8 @@ export function encodeLlama2c(
   if (c.prunedAttention.length > 0 || c.prunedMlp.length > 0)
     unsupported('prunedAttention/prunedMlp', 'no pruned sublayers');
   if (c.attentionBias) unsupported('attentionBias', 'false');
+  if (c.qkNorm) unsupported('qkNorm', 'false (no q/k norms)');
+  if (c.ropeScaling || c.ropeFreqFactors) unsupported('ropeScaling', 'null (plain RoPE)');
   if (c.headDim * c.numHeads !== c.hiddenSize)
     unsupported('headDim', `hiddenSize / numHeads = ${c.hiddenSize / c.numHeads}`);
   const header: Llama2cHeader = {

@@ -10,6 +10,7 @@ import {
   ropeForwardF32,
   siluGateForwardF32,
 } from '../native/ops.js';
+import { maxPosition, rotaryTable } from './rotary.js';
 import { layerPrefix, requireTensor } from './weights.js';
 import type { ModelWeights, WeightTensor } from './weights.js';
 
@@ -21,6 +22,8 @@ interface BlockWeights {
   qBias: Float32Array | null;
   kBias: Float32Array | null;
   vBias: Float32Array | null;
+  qNorm: Float32Array | null;
+  kNorm: Float32Array | null;
   o: WeightTensor | null;
   postNorm: Float32Array | null;
   gate: WeightTensor | null;
@@ -98,6 +101,8 @@ export class LlamaInference {
         qBias: attn ? bias('self_attn.q_proj.bias') : null,
         kBias: attn ? bias('self_attn.k_proj.bias') : null,
         vBias: attn ? bias('self_attn.v_proj.bias') : null,
+        qNorm: attn && c.qkNorm ? vectorF32(get('self_attn.q_norm.weight')) : null,
+        kNorm: attn && c.qkNorm ? vectorF32(get('self_attn.k_norm.weight')) : null,
         o: attn ? get('self_attn.o_proj.weight') : null,
         postNorm: mlp ? vectorF32(get('post_attention_layernorm.weight')) : null,
         gate: mlp ? get('mlp.gate_proj.weight') : null,
@@ -132,6 +137,8 @@ export class LlamaInference {
       const pad = opts.padding ? opts.padding[b] : 0;
       for (let t = 0; t < steps; t++) positions[b * steps + t] = Math.max(0, cache.length + t - pad);
     }
+    // Keys already cached keep the rotation they got (as transformers' dynamic NTK does too).
+    const rotary = rotaryTable(c, maxPosition(positions));
     const xn = this.buffer('xn', n * d);
     const qDim = c.numHeads * c.headDim;
     const kvDim = c.numKvHeads * c.headDim;
@@ -152,8 +159,13 @@ export class LlamaInference {
         if (w.qBias) addBias(q, w.qBias, n);
         if (w.kBias) addBias(k, w.kBias, n);
         if (w.vBias) addBias(v, w.vBias, n);
-        ropeForwardF32(q, q, positions, n, c.numHeads, c.headDim, c.ropeTheta);
-        ropeForwardF32(k, k, positions, n, c.numKvHeads, c.headDim, c.ropeTheta);
+        if (w.qNorm && w.kNorm) {
+          const rmsHeads = this.buffer('rmsHeads', n * c.numHeads);
+          rmsnormForwardF32(q, rmsHeads, q, w.qNorm, n * c.numHeads, c.headDim, c.rmsNormEps);
+          rmsnormForwardF32(k, rmsHeads, k, w.kNorm, n * c.numKvHeads, c.headDim, c.rmsNormEps);
+        }
+        ropeForwardF32(q, q, positions, n, c.numHeads, c.headDim, rotary.invFreq, rotary.scale);
+        ropeForwardF32(k, k, positions, n, c.numKvHeads, c.headDim, rotary.invFreq, rotary.scale);
         this.storeKV(cache, l, k, v, batch, steps);
         cachedAttentionForwardF32(
           attnOut,

@@ -25,7 +25,7 @@ export function magnitudeScores(
 ): UnitScores {
   const only = opts.only ?? presentUnits(weights.config, opts.unit);
   const scores = only.map((l) =>
-    unitWeightNames(l, opts.unit).reduce((s, n) => {
+    unitWeightNames(weights.config, l, opts.unit).reduce((s, n) => {
       const w = weights.tensors.get(n);
       return s + (w ? absSum(w) : 0);
     }, 0),

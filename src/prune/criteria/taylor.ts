@@ -11,7 +11,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { Weight } from '../../tensor/tensor.js';
 import type { ModelWeights, WeightTensor } from '../../model/weights.js';
 import type { CalibrationSet } from '../../text/calibration.js';
-import { runBlock, runHead, weightSource } from '../block-runner.js';
+import { runBlock, runHead, weightSource } from '../../model/block.js';
 import { calibrationBatches, prefixStates } from '../calibration-batches.js';
 import { presentUnits, unitScores, unitWeightNames } from '../units.js';
 import type { UnitScores } from '../units.js';
@@ -48,7 +48,7 @@ export function taylorScores(
   const c = weights.config;
   const L = c.numLayers;
   const src = weightSource(weights);
-  const batches = calibrationBatches(set, opts.batchSize);
+  const batches = calibrationBatches(weights.config, set, opts.batchSize);
   const states = batches.map((b) => prefixStates(src, b).states);
   const total = L + 1;
   // dLoss/d(state leaving the last block), one per batch; each batch's loss is its own mean.
@@ -66,7 +66,7 @@ export function taylorScores(
   const perWeight = new Map<string, number>();
   for (let l = L - 1; l >= 0; l--) {
     const params = new Map<string, Weight>();
-    for (const name of unitWeightNames(l, 'block')) {
+    for (const name of unitWeightNames(c, l, 'block')) {
       const w = weights.tensors.get(name);
       if (w) params.set(name, trainable(w));
     }
@@ -88,7 +88,7 @@ export function taylorScores(
   }
   const only = opts.only ?? presentUnits(c, opts.unit);
   const scores = only.map((l) =>
-    unitWeightNames(l, opts.unit).reduce((s, n) => s + (perWeight.get(n) ?? 0), 0),
+    unitWeightNames(weights.config, l, opts.unit).reduce((s, n) => s + (perWeight.get(n) ?? 0), 0),
   );
   return unitScores('taylor', opts.unit, [...only], scores, { loss: lossSum / batches.length });
 }
