@@ -6,7 +6,7 @@ import { FormatError } from './errors.js';
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC } from './gguf.js';
 import type { GgufMetadata, GgufValue } from './gguf-metadata.js';
 import { ByteSink, writeGgufValue } from './gguf-metadata.js';
-import { GGML_BF16, GGML_F16, GGML_F32 } from './gguf-quant.js';
+import { GGML_BF16, GGML_F16, GGML_F32 } from './ggml-types.js';
 import { hfToGgufName } from './gguf-tensor-names.js';
 import { halfSplitToInterleaved } from './rotary-permutation.js';
 
