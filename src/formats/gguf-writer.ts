@@ -18,7 +18,7 @@ import {
 } from './gguf-config.js';
 import type { GgufMetadata, GgufValue } from './gguf-metadata.js';
 import { ByteSink, ggufNumber, writeGgufValue } from './gguf-metadata.js';
-import { GGML_BF16, GGML_F16, GGML_F32 } from './gguf-quant.js';
+import { GGML_BF16, GGML_F16, GGML_F32 } from './ggml-types.js';
 import { hfToGgufName } from './gguf-tensor-names.js';
 import { halfSplitToInterleaved } from './rotary-permutation.js';
 

@@ -1,6 +1,7 @@
 // Reads GGUF v2/v3 files of the `llama`, `qwen2` and `qwen3` architectures: bounded header parsing,
-// metadata kept raw for the tokenizer, tensors as mmapped views (F32/F16/BF16) or dequantized,
-// renamed to Hugging Face names with `llama` q/k rows moved to the half-split rotary layout.
+// metadata kept raw for the tokenizer, tensors as mmapped views (F32/F16/BF16) or through
+// gguf-quant.ts (every type in ggml-types.ts), renamed to Hugging Face names with `llama` q/k rows
+// moved to the half-split rotary layout.
 import type { ModelWeights, WeightTensor } from '../model/weights.js';
 import { mmapFile } from '../native/index.js';
 import { ByteReader, checkedElementCount, checkedMultiply } from './byte-reader.js';
@@ -8,17 +9,9 @@ import { FormatError } from './errors.js';
 import { GGUF_ARCHITECTURES, configFromGgufMetadata, ggufArchitectureOf } from './gguf-config.js';
 import type { GgufMetadata } from './gguf-metadata.js';
 import { ggufNumber, readGgufString, readGgufValue } from './gguf-metadata.js';
-import {
-  GGML_BF16,
-  GGML_F16,
-  GGML_F32,
-  GGML_Q4_0,
-  GGML_Q8_0,
-  SUPPORTED_GGML_TYPES,
-  dequantizeQ4_0,
-  dequantizeQ8_0,
-  ggmlBlock,
-} from './gguf-quant.js';
+import type { GgmlQuantType, GgmlTypeName } from './ggml-types.js';
+import { GGML_BF16, GGML_F16, GGML_F32, SUPPORTED_GGML_TYPES, ggmlTypeById } from './ggml-types.js';
+import { quantizedWeight } from './gguf-quant.js';
 import { ggufToHfName } from './gguf-tensor-names.js';
 import { interleavedToHalfSplit } from './rotary-permutation.js';
 
@@ -35,6 +28,8 @@ export interface GgufTensorInfo {
   /** GGUF order, innermost first: ne[0] is the number of columns. */
   dims: number[];
   ggmlType: number;
+  /** Our name of that type (`f32`, `q4_k`, ...). */
+  type: GgmlTypeName;
   /** Offset from the start of the data section. */
   offset: number;
   byteSize: number;
@@ -101,41 +96,56 @@ export function parseGgufHeader(buffer: ArrayBuffer, file: string): GgufHeader {
     const dims: number[] = [];
     for (let d = 0; d < nDims; d++) dims.push(r.u64Size(`${name}.ne[${d}]`));
     const ggmlType = r.u32(`${name}.type`);
-    const block = ggmlBlock(ggmlType);
-    if (!block) throw new FormatError(file, `${name}.type`, `${SUPPORTED_GGML_TYPES} (got ${ggmlType})`);
+    const type = ggmlTypeById(ggmlType);
+    if (!type) throw new FormatError(file, `${name}.type`, `${SUPPORTED_GGML_TYPES} (got ${ggmlType})`);
     const elements = checkedElementCount(dims, file, `${name}.ne`);
-    if (dims[0] % block.elements !== 0)
+    if (dims[0] % type.blockElements !== 0)
       throw new FormatError(
         file,
         `${name}.ne[0]`,
-        `a multiple of the block size ${block.elements} (got ${dims[0]})`,
+        `a multiple of ${type.blockElements}, the ${type.ggmlName} block (got a row of ${dims[0]})`,
       );
-    const byteSize = checkedMultiply(elements / block.elements, block.bytes, file, `${name}.ne`);
+    const byteSize = checkedMultiply(elements / type.blockElements, type.blockBytes, file, `${name}.ne`);
     const offset = r.u64Size(`${name}.offset`);
-    tensors.push({ name, dims, ggmlType, offset, byteSize });
+    tensors.push({ name, dims, ggmlType, type: type.name, offset, byteSize });
   }
   r.align(alignment, 'padding before tensor data');
   const dataStart = r.offset;
 
-  // As llama.cpp requires: tensors packed in listed order, each at the running size rounded up to the alignment.
+  checkTensorExtents(tensors, alignment, r.length - dataStart, file);
+  return { version, metadata, tensors, alignment, dataStart };
+}
+
+// As llama.cpp requires: tensors packed in listed order, each at the running size rounded up to the
+// alignment; and each tensor's bytes, up to the next tensor (or the end of the file, less padding),
+// exactly what its type and shape take.
+function checkTensorExtents(
+  tensors: GgufTensorInfo[],
+  alignment: number,
+  dataLength: number,
+  file: string,
+): void {
   let expected = 0;
-  for (const t of tensors) {
+  tensors.forEach((t, i) => {
     if (t.offset !== expected)
       throw new FormatError(
         file,
         `${t.name}.offset`,
         `${expected} (packed in order, aligned to ${alignment}; got ${t.offset})`,
       );
-    expected = t.offset + t.byteSize;
-    if (expected > r.length - dataStart)
+    const padded = t.byteSize + ((alignment - (t.byteSize % alignment)) % alignment);
+    const next = tensors[i + 1];
+    const span = (next ? next.offset : dataLength) - t.offset;
+    if (span < t.byteSize || span > padded)
       throw new FormatError(
         file,
-        `${t.name}.offset`,
-        `data within the file (ends at ${dataStart + expected}, the file has ${r.length} bytes)`,
+        `${t.name}.data`,
+        `${t.byteSize} bytes for ${t.type.toUpperCase()} [${t.dims.join(', ')}]` +
+          `${padded > t.byteSize ? ` (${padded} with padding)` : ''}; ` +
+          `${next ? `'${next.name}' starts` : 'the file ends'} ${span} bytes after its start`,
       );
-    expected += (alignment - (expected % alignment)) % alignment;
-  }
-  return { version, metadata, tensors, alignment, dataStart };
+    expected = t.offset + padded;
+  });
 }
 
 function tensorData(buffer: ArrayBuffer, start: number, t: GgufTensorInfo): WeightTensor {
@@ -151,12 +161,13 @@ function tensorData(buffer: ArrayBuffer, start: number, t: GgufTensorInfo): Weig
       return { dtype: 'f16', shape, data: view(2, (b, o, n) => new Uint16Array(b, o, n)) };
     case GGML_BF16:
       return { dtype: 'bf16', shape, data: view(2, (b, o, n) => new Uint16Array(b, o, n)) };
-    case GGML_Q8_0:
-      return { dtype: 'f32', shape, data: dequantizeQ8_0(new Uint8Array(buffer, at, t.byteSize), elements) };
-    case GGML_Q4_0:
-      return { dtype: 'f32', shape, data: dequantizeQ4_0(new Uint8Array(buffer, at, t.byteSize), elements) };
     default:
-      throw new Error(`unreachable: GGML type ${t.ggmlType}`);
+      return quantizedWeight(
+        t.type as GgmlQuantType,
+        new Uint8Array(buffer, at, t.byteSize),
+        shape,
+        elements,
+      );
   }
 }
 
