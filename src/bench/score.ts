@@ -3,7 +3,7 @@
 // peak resident memory against the weight bytes, and (where PyTorch is installed) the same Taylor
 // computation in PyTorch and our speed over it, all measured in one run.
 import { availableParallelism } from 'node:os';
-import type { DType } from '../model/weights.js';
+import type { FloatDType } from '../model/weights.js';
 import { runHead, weightSource } from '../model/block.js';
 import { calibrationBatches, prefixStates } from '../prune/calibration-batches.js';
 import { pplScores } from '../prune/criteria/ppl.js';
@@ -17,7 +17,7 @@ export interface BenchScoreOptions {
   layers: number;
   samples: number;
   seqLen: number;
-  dtype: DType;
+  dtype: FloatDType;
   torch: boolean;
   log: (s: string) => void;
 }

@@ -18,7 +18,7 @@ import {
 } from './gguf-config.js';
 import type { GgufMetadata, GgufValue } from './gguf-metadata.js';
 import { ByteSink, ggufNumber, writeGgufValue } from './gguf-metadata.js';
-import { GGML_BF16, GGML_F16, GGML_F32 } from './ggml-types.js';
+import { ggmlTypeByName } from './ggml-types.js';
 import { hfToGgufName } from './gguf-tensor-names.js';
 import { halfSplitToInterleaved } from './rotary-permutation.js';
 
@@ -38,7 +38,6 @@ export interface GgufWriteOptions {
   keptBlocks?: readonly number[];
 }
 
-const GGML_TYPE = { f32: GGML_F32, f16: GGML_F16, bf16: GGML_BF16 } as const;
 /** llama.cpp's general.file_type values: ALL_F32, MOSTLY_F16, MOSTLY_BF16. */
 const FILE_TYPE = { f32: 0, f16: 1, bf16: 32 } as const;
 
@@ -172,7 +171,7 @@ export function encodeGguf(
     head.string(name);
     head.u32(t.shape.length);
     for (let d = t.shape.length - 1; d >= 0; d--) head.u64(t.shape[d]);
-    head.u32(GGML_TYPE[t.dtype]);
+    head.u32(ggmlTypeByName(t.dtype)!.id);
     head.u64(offset);
     const bytes = bytesOf(t.data);
     data.push(bytes, padding(bytes.byteLength));

@@ -3,7 +3,7 @@
 // config may leave out. Written configs name only fields Transformers knows for that class.
 import type { Architecture, LlamaConfig } from '../model/config.js';
 import { ConfigError, validateConfig } from '../model/config.js';
-import type { DType } from '../model/weights.js';
+import type { DType, FloatDType } from '../model/weights.js';
 import { ropeScalingFromHf, ropeScalingToHf } from './hf-rope-scaling.js';
 
 const ARCHITECTURES: Record<string, Architecture> = {
@@ -19,7 +19,7 @@ const CLASS_NAME: Record<Architecture, string> = {
   qwen3: 'Qwen3ForCausalLM',
 };
 const QWEN = new Set<Architecture>(['qwen2', 'qwen3']);
-const TORCH_DTYPE: Record<DType, string> = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' };
+const TORCH_DTYPE: Record<FloatDType, string> = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' };
 
 type Json = Record<string, unknown>;
 
@@ -169,7 +169,7 @@ export function hfJsonFromConfig(c: LlamaConfig, dtype: DType, file = 'config.js
   const j: Json = {
     architectures: [CLASS_NAME[c.architecture]],
     model_type: c.architecture,
-    torch_dtype: TORCH_DTYPE[dtype],
+    torch_dtype: TORCH_DTYPE[dtype as FloatDType],
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
     intermediate_size: c.intermediateSize,

@@ -4,8 +4,9 @@
 import { statSync } from 'node:fs';
 import type { LlamaConfig } from '../model/config.js';
 import { validateConfig } from '../model/config.js';
+import { freshF32 } from '../tensor/weight-values.js';
 import type { ModelWeights, WeightTensor } from '../model/weights.js';
-import { bf16ToF32, f16ToF32, mmapFile } from '../native/index.js';
+import { mmapFile } from '../native/index.js';
 import { bytesOf, writeFileAtomic } from './atomic-write.js';
 import { ByteReader, checkedMultiply } from './byte-reader.js';
 import { FormatError } from './errors.js';
@@ -194,8 +195,7 @@ export function llama2cRopeTables(seqLen: number, headSize: number, theta = 1000
 }
 
 function asF32(t: WeightTensor): Float32Array {
-  if (t.dtype === 'f32') return t.data as Float32Array;
-  return t.dtype === 'bf16' ? bf16ToF32(t.data as Uint16Array) : f16ToF32(t.data as Uint16Array);
+  return freshF32(t);
 }
 
 /** The file's bytes as chunks. `ropeTables` (from a read) makes a rewrite byte-identical; otherwise they are computed. */

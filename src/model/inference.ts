@@ -4,6 +4,7 @@
 import type { LlamaConfig } from './config.js';
 import { KVCache } from './kv-cache.js';
 import { matmulWeight } from './matmul.js';
+import { copyWeightRow, freshF32 } from '../tensor/weight-values.js';
 import {
   cachedAttentionForwardF32,
   rmsnormForwardF32,
@@ -33,29 +34,7 @@ interface BlockWeights {
 
 /** A norm vector or bias as f32 (these are small, so widening them once costs nothing). */
 function vectorF32(t: WeightTensor): Float32Array {
-  if (t.dtype === 'f32') return t.data as Float32Array;
-  const out = new Float32Array(t.data.length);
-  const src = t.data as Uint16Array;
-  const u32 = new Uint32Array(1);
-  const f32 = new Float32Array(u32.buffer);
-  for (let i = 0; i < src.length; i++) {
-    if (t.dtype === 'bf16') {
-      u32[0] = src[i] << 16;
-      out[i] = f32[0];
-    } else {
-      out[i] = halfToFloat(src[i]);
-    }
-  }
-  return out;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
+  return freshF32(t);
 }
 
 export interface ForwardOptions {
@@ -224,9 +203,7 @@ export class LlamaInference {
       const id = ids[i];
       if (!(id >= 0 && id < this.config.vocabSize))
         throw new RangeError(`token id ${id} outside the vocabulary`);
-      const row = e.data.subarray(id * d, (id + 1) * d);
-      if (e.dtype === 'f32') x.set(row as Float32Array, i * d);
-      else x.set(vectorF32({ dtype: e.dtype, shape: [d], data: row }), i * d);
+      copyWeightRow(e, id, d, x, i * d);
     }
   }
 

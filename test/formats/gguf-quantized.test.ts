@@ -9,6 +9,7 @@ import type { GgmlTypeName } from '../../src/formats/ggml-types.js';
 import { parseGguf, parseGgufHeader } from '../../src/formats/gguf.js';
 import { ByteSink } from '../../src/formats/gguf-metadata.js';
 import { dequantize, quantize } from '../../src/native/quant.js';
+import { weightValues } from '../../src/tensor/weight-values.js';
 import { mulberry32, randomF32 } from '../helpers/random.js';
 
 interface TensorSpec {
@@ -79,7 +80,7 @@ function rejects(buffer: ArrayBuffer, field: RegExp, expected: RegExp): void {
 const NAMES = ['attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down', 'attn_norm', 'ffn_norm'];
 const nameOf = (i: number): string => `blk.${Math.floor(i / NAMES.length)}.${NAMES[i % NAMES.length]}.weight`;
 
-test('a file with a tensor of every quantized type loads each to its dequantized f32 weights', () => {
+test('a file with a tensor of every quantized type loads each as its stored bytes, expanding to the dequantized values', () => {
   const rand = mulberry32(5);
   const specs = GGML_QUANT_TYPES.map((type, i): TensorSpec & { values: Float32Array } => {
     const values = randomF32(3 * 256, rand);
@@ -98,11 +99,12 @@ test('a file with a tensor of every quantized type loads each to its dequantized
       .replace('ffn_norm', 'post_attention_layernorm');
     const w = g.weights.tensors.get(hfName);
     assert.ok(w, `${spec.type}: ${hfName} loaded`);
-    assert.equal(w.dtype, 'f32');
+    assert.equal(w.dtype, spec.type);
     assert.deepEqual(w.shape, [3, 256]);
+    assert.deepEqual(w.data, spec.data, `${spec.type}: the file's bytes`);
     const want = new Float32Array(3 * 256);
     dequantize(spec.type as (typeof GGML_QUANT_TYPES)[number], spec.data, want);
-    assert.deepEqual(w.data, want, spec.type);
+    assert.deepEqual(weightValues(w, 'f32'), want, spec.type);
   });
 });
 

@@ -1,4 +1,5 @@
 // GGUF reading and writing: the fixture, round trips through our writer, and hostile headers.
+import { weightValues } from '../../src/tensor/weight-values.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,7 @@ test('our GGUF writer output reads back to the same model and metadata', (t) => 
   assert.ok(written.includes(needle));
 });
 
-test('a Q8_0 tensor is dequantized to f32 at load', () => {
+test('a Q8_0 tensor stays Q8_0 at load and expands to int8 × scale', () => {
   const meta: [string, number][] = [
     ['llama.embedding_length', 32],
     ['llama.attention.head_count', 4],
@@ -90,9 +91,9 @@ test('a Q8_0 tensor is dequantized to f32 at load', () => {
     'q8.gguf',
   );
   const t = g.weights.tensors.get('model.layers.0.post_attention_layernorm.weight')!;
-  assert.equal(t.dtype, 'f32');
+  assert.equal(t.dtype, 'q8_0');
   assert.deepEqual(
-    [...t.data],
+    [...weightValues(t, 'f32')],
     Array.from({ length: 32 }, (_, j) => (j - 16) * 0.5),
   );
   assert.equal(g.weights.config.rmsNormEps, 1e-5);

@@ -5,7 +5,7 @@
 // the block is recomputed on a tape from that state and run backward from the gradient leaving it.
 // Only one block's weight gradients (and one block's activations) exist at a time, for the price of
 // one extra forward; embedding, final norm and LM head get no gradient at all.
-import { bf16ToF32, f16ToF32 } from '../../native/index.js';
+import { freshF32 } from '../../tensor/weight-values.js';
 import { Tape } from '../../tensor/tape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Weight } from '../../tensor/tensor.js';
@@ -20,13 +20,7 @@ import { requireCalibration } from './options.js';
 
 /** A trainable f32 view of a stored weight: no copy when it is f32 already (it is only read). */
 function trainable(w: WeightTensor): Tensor {
-  const data =
-    w.dtype === 'f32'
-      ? (w.data as Float32Array)
-      : w.dtype === 'bf16'
-        ? bf16ToF32(w.data as Uint16Array)
-        : f16ToF32(w.data as Uint16Array);
-  return new Tensor(w.shape, data, true);
+  return new Tensor(w.shape, freshF32(w), true);
 }
 
 /** Σ |W ⊙ G| in float64 (summing over the input dimension then the output one is the same sum). */
