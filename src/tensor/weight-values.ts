@@ -59,15 +59,19 @@ export function freshF32(w: WeightTensor): Float32Array {
 let scratch = new Float32Array(0);
 
 /**
- * A quantized weight's values in a scratch buffer shared by every call: valid until the next call,
- * for a product that reads them at once (the expansion of one block's matrix when it runs).
+ * A stored weight's values as f32 for a product that reads them at once: the data itself for f32,
+ * else expanded (bf16/f16 widened, quantized blocks dequantized) into one scratch buffer shared by
+ * every call, valid until the next call. Nothing is cached, so a big model's matrices never gain
+ * resident f32 copies.
  */
 export function expandedF32(w: WeightTensor): Float32Array {
-  if (!isQuantized(w)) return weightValues(w, 'f32') as Float32Array;
+  if (w.dtype === 'f32') return w.data as Float32Array;
   const n = elementCount(w.shape);
   if (scratch.length < n) scratch = new Float32Array(n);
   const out = scratch.subarray(0, n);
-  dequantize(w.dtype, w.data, out);
+  if (isQuantized(w)) dequantize(w.dtype, w.data, out);
+  else if (w.dtype === 'bf16') bf16ToF32(w.data as Uint16Array, out);
+  else f16ToF32(w.data as Uint16Array, out);
   return out;
 }
 

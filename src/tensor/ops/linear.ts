@@ -87,8 +87,17 @@ export function linearBackward(
   if (dbias) for (let n = 0; n < N; n++) for (let o = 0; o < Out; o++) dbias[o] += dout[n * Out + o];
 }
 
-/** y = x·Wᵀ + b over the last dimension of x; W is [out, in]. */
-export function linear(x: Tensor, weight: Weight, bias: Weight | null = null): Tensor {
+/**
+ * y = x·Wᵀ + b over the last dimension of x; W is [out, in]. `weightGrad`, for a frozen weight,
+ * receives ∂L/∂W (accumulated) without the weight becoming a trainable copy: how the Taylor
+ * criterion gets gradients of quantized or bf16 weights that stay as stored.
+ */
+export function linear(
+  x: Tensor,
+  weight: Weight,
+  bias: Weight | null = null,
+  weightGrad: FloatArray | null = null,
+): Tensor {
   if (weight.shape.length !== 2)
     throw new RangeError(`linear: weight must be 2-D (got [${weight.shape.join(', ')}])`);
   const [Out, In] = weight.shape;
@@ -104,12 +113,14 @@ export function linear(x: Tensor, weight: Weight, bias: Weight | null = null): T
   const biasValues = bias ? weightValues(bias, x.kind) : null;
   const out = Tensor.zeros([...x.shape.slice(0, -1), Out], x.kind);
   linearForward(out.data, x.data, weight, biasValues, N, In, Out);
+  if (weightGrad && weightGrad.length !== Out * In)
+    throw new RangeError(`linear: weightGrad has ${weightGrad.length} elements, expected ${Out * In}`);
   const tape = recordingTape(x, weight, bias);
   if (tape) {
     out.requiresGrad = true;
     tape.record(() => {
       if (!out.grad) return;
-      const dweight = isTensor(weight) && weight.requiresGrad ? weight.ensureGrad() : null;
+      const dweight = isTensor(weight) && weight.requiresGrad ? weight.ensureGrad() : weightGrad;
       const dbias = bias && isTensor(bias) && bias.requiresGrad ? bias.ensureGrad() : null;
       linearBackward(
         x.requiresGrad ? x.ensureGrad() : null,
