@@ -3,6 +3,7 @@
 // as JavaScript exceptions, never a process exit.
 #include <fcntl.h>
 #include <napi.h>
+#include <v8.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -231,7 +232,15 @@ Napi::Value MmapFile(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, path + ": mmap failed: " + std::strerror(err)).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return Napi::ArrayBuffer::New(env, addr, size, [size](Napi::Env, void* data) { munmap(data, size); });
+  // Node 20's N-API makes external buffers through node::Buffer, which refuses more than 4 GiB (and
+  // then frees the finalizer's data twice); V8 itself takes any size, so the buffer is made there.
+  std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      addr, size, [](void* data, size_t length, void*) { munmap(data, length); }, nullptr);
+  v8::Local<v8::Value> buffer = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), std::move(store));
+  static_assert(sizeof(napi_value) == sizeof(v8::Local<v8::Value>), "napi_value is a v8::Local");
+  napi_value result;
+  std::memcpy(&result, &buffer, sizeof(result));
+  return Napi::Value(env, result);
 }
 
 Napi::Value ThreadCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), threadCount()); }
