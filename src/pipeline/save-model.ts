@@ -1,12 +1,14 @@
-// Writes a model in any format together with its tokenizer, so the result loads on its own:
-// an HF folder gets tokenizer.json and tokenizer_config.json, a GGUF the tokenizer.ggml.* keys.
+// Writes a model in any format together with its tokenizer, so the result loads on its own: an HF
+// folder gets the tokenizer files of the folder the tokenizer came from, unchanged (or generated
+// ones for a tokenizer from GGUF / llama2.c), a GGUF the tokenizer.ggml.* keys.
 import { basename } from 'node:path';
 import { saveModel } from '../formats/load.js';
 import { refuseOutputOverInput } from '../formats/output-guard.js';
 import type { CheckpointFormat } from '../formats/load.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { typedTokenizerKeys } from './gguf-tokenizer-keys.js';
+import { paddedTokenizerKeys, typedTokenizerKeys } from './gguf-tokenizer-keys.js';
+import { tokenizerFilesFor } from './tokenizer-files.js';
 
 export function saveModelWithTokenizer(
   weights: ModelWeights,
@@ -17,26 +19,15 @@ export function saveModelWithTokenizer(
 ): void {
   refuseOutputOverInput(out, { replaces: format === 'hf', mapped: true });
   if (format === 'hf') {
-    const files: Record<string, string> = { ...extras.files };
-    if (tokenizer) {
-      files['tokenizer.json'] = JSON.stringify(tokenizer.toTokenizerJson(), null, 2);
-      files['tokenizer_config.json'] = JSON.stringify(
-        {
-          tokenizer_class: 'LlamaTokenizerFast',
-          bos_token: tokenizer.tokenToPiece(tokenizer.bosId),
-          eos_token: tokenizer.tokenToPiece(tokenizer.eosId),
-          add_bos_token: true,
-          add_eos_token: false,
-          clean_up_tokenization_spaces: false,
-          model_max_length: weights.config.maxSeqLen,
-        },
-        null,
-        2,
-      );
-    }
+    const files: Record<string, string | Uint8Array> = {
+      ...(tokenizer ? tokenizerFilesFor(tokenizer, weights.config.maxSeqLen) : {}),
+      ...extras.files,
+    };
     saveModel(weights, out, 'hf', { extraFiles: files });
   } else if (format === 'gguf') {
-    const md = tokenizer ? typedTokenizerKeys(tokenizer.toGgufMetadata()) : undefined;
+    const md = tokenizer
+      ? typedTokenizerKeys(paddedTokenizerKeys(tokenizer.toGgufMetadata(), weights.config.vocabSize))
+      : undefined;
     saveModel(weights, out, 'gguf', {
       ggufMetadata: md,
       name: extras.name ?? basename(out).replace(/\.gguf$/, ''),

@@ -12,6 +12,7 @@ import { generate } from '../../src/model/generate.js';
 import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
 import { cutModel, planDepthPrune, pruneRecord, writePrunedModel } from '../../src/prune/depth-prune.js';
 import { readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
+import { promptIds } from '../../src/text/tokenizer.js';
 import { STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
 
 const RUNNER = `
@@ -79,7 +80,7 @@ test(
     writeFileSync(join(pkgDir, 'greedy.mjs'), RUNNER);
 
     const reloaded = openModel(gguf);
-    const prompt = [reloaded.tokenizer.bosId, ...reloaded.tokenizer.encode('Once upon a time')];
+    const prompt = promptIds(reloaded.tokenizer, 'Once upon a time');
     const n = 32;
     const run = spawnSync(
       process.execPath,
