@@ -115,7 +115,8 @@ export function byteLevelTokenizerFromGguf(metadata: GgufMetadata, source: strin
     booleanValue(metadata, 'tokenizer.ggml.add_bos_token', form.addBosDefault, source) && ids.bos !== null;
   const addEos = booleanValue(metadata, 'tokenizer.ggml.add_eos_token', false, source);
 
-  const vocab: Record<string, number> = {};
+  // No prototype: a token may be spelled "__proto__".
+  const vocab = Object.create(null) as Record<string, number>;
   const added: Record<string, unknown>[] = [];
   const seen = new Set<string>();
   tokens.forEach((token, id) => {
