@@ -5,13 +5,13 @@
 // the block is recomputed on a tape from that state and run backward from the gradient leaving it.
 // Only one block's weight gradients (and one block's activations) exist at a time, for the price of
 // one extra forward; embedding, final norm and LM head get no gradient at all.
-import { bf16ToF32, f16ToF32 } from '../../native/index.js';
+import { freshF32 } from '../../tensor/weight-values.js';
 import { Tape } from '../../tensor/tape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Weight } from '../../tensor/tensor.js';
 import type { ModelWeights, WeightTensor } from '../../model/weights.js';
 import type { CalibrationSet } from '../../text/calibration.js';
-import { runBlock, runHead, weightSource } from '../block-runner.js';
+import { runBlock, runHead, weightSource } from '../../model/block.js';
 import { calibrationBatches, prefixStates } from '../calibration-batches.js';
 import { presentUnits, unitScores, unitWeightNames } from '../units.js';
 import type { UnitScores } from '../units.js';
@@ -20,13 +20,7 @@ import { requireCalibration } from './options.js';
 
 /** A trainable f32 view of a stored weight: no copy when it is f32 already (it is only read). */
 function trainable(w: WeightTensor): Tensor {
-  const data =
-    w.dtype === 'f32'
-      ? (w.data as Float32Array)
-      : w.dtype === 'bf16'
-        ? bf16ToF32(w.data as Uint16Array)
-        : f16ToF32(w.data as Uint16Array);
-  return new Tensor(w.shape, data, true);
+  return new Tensor(w.shape, freshF32(w), true);
 }
 
 /** Σ |W ⊙ G| in float64 (summing over the input dimension then the output one is the same sum). */
@@ -48,7 +42,7 @@ export function taylorScores(
   const c = weights.config;
   const L = c.numLayers;
   const src = weightSource(weights);
-  const batches = calibrationBatches(set, opts.batchSize);
+  const batches = calibrationBatches(weights.config, set, opts.batchSize);
   const states = batches.map((b) => prefixStates(src, b).states);
   const total = L + 1;
   // dLoss/d(state leaving the last block), one per batch; each batch's loss is its own mean.
@@ -66,7 +60,7 @@ export function taylorScores(
   const perWeight = new Map<string, number>();
   for (let l = L - 1; l >= 0; l--) {
     const params = new Map<string, Weight>();
-    for (const name of unitWeightNames(l, 'block')) {
+    for (const name of unitWeightNames(c, l, 'block')) {
       const w = weights.tensors.get(name);
       if (w) params.set(name, trainable(w));
     }
@@ -88,7 +82,7 @@ export function taylorScores(
   }
   const only = opts.only ?? presentUnits(c, opts.unit);
   const scores = only.map((l) =>
-    unitWeightNames(l, opts.unit).reduce((s, n) => s + (perWeight.get(n) ?? 0), 0),
+    unitWeightNames(weights.config, l, opts.unit).reduce((s, n) => s + (perWeight.get(n) ?? 0), 0),
   );
   return unitScores('taylor', opts.unit, [...only], scores, { loss: lossSum / batches.length });
 }
