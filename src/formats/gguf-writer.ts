@@ -3,7 +3,7 @@
 // (norms, biases) always F32, Llama 3's rope_freqs tensor, `llama` q/k rows moved back to the
 // interleaved rotary layout, everything aligned to 32 bytes. Metadata of the file a model was read
 // from can be carried through, with per-layer arrays cut to the kept blocks.
-import type { ModelWeights, WeightTensor } from '../model/weights.js';
+import type { DType, ModelWeights, WeightTensor } from '../model/weights.js';
 import { weightValues } from '../tensor/weight-values.js';
 import { bytesOf, writeFileAtomic } from './atomic-write.js';
 import { FormatError } from './errors.js';
@@ -38,8 +38,27 @@ export interface GgufWriteOptions {
   keptBlocks?: readonly number[];
 }
 
-/** llama.cpp's general.file_type values: ALL_F32, MOSTLY_F16, MOSTLY_BF16. */
-const FILE_TYPE = { f32: 0, f16: 1, bf16: 32 } as const;
+/**
+ * llama.cpp's general.file_type (LLAMA_FTYPE_*) for a model whose matrices are mostly `dtype`: ALL_F32,
+ * MOSTLY_F16, MOSTLY_BF16, or the quantized mix that type heads (Q4_K → Q4_K_M, ...).
+ */
+const FILE_TYPE: Record<DType, number> = {
+  f32: 0,
+  f16: 1,
+  bf16: 32,
+  q4_0: 2,
+  q4_1: 3,
+  q8_0: 7,
+  q5_0: 8,
+  q5_1: 9,
+  q2_k: 10,
+  q3_k: 12,
+  q4_k: 15,
+  q5_k: 17,
+  q6_k: 18,
+  iq4_nl: 25,
+  iq4_xs: 30,
+};
 
 const u32 = (value: number): GgufValue => ({ type: 'u32', value });
 const str = (value: string): GgufValue => ({ type: 'string', value });
@@ -102,13 +121,12 @@ function modelMetadata(weights: ModelWeights, options: GgufWriteOptions, file: s
 /** llama.cpp's file type: the carried one for a quantized model (its mix is not ours to name), else from the dtype. */
 function fileType(weights: ModelWeights, carried: GgufMetadata, file: string): number {
   const dtype = dominantDtype(weights);
-  if (dtype in FILE_TYPE) return FILE_TYPE[dtype as keyof typeof FILE_TYPE];
   const stored = carried.has('general.file_type')
     ? ggufNumber(carried, 'general.file_type', file)
     : undefined;
-  if (stored === undefined)
-    throw new FormatError(file, 'general.file_type', `a file type for ${dtype} matrices`);
-  return stored;
+  return dtype === 'f32' || dtype === 'f16' || dtype === 'bf16' || stored === undefined
+    ? FILE_TYPE[dtype]
+    : stored;
 }
 
 /** A 1-D tensor as F32, as llama.cpp's converter writes norms and biases whatever the model's dtype. */

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { saveModel } from '../formats/load.js';
 import { refuseOutputOverInput } from '../formats/output-guard.js';
 import type { CheckpointFormat, LoadedModel } from '../formats/load.js';
+import { castMatrices, hasQuantizedWeights } from '../model/cast.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { paddedTokenizerKeys, typedTokenizerKeys } from './gguf-tokenizer-keys.js';
@@ -32,7 +33,10 @@ export function saveModelWithTokenizer(
       ...(tokenizer ? tokenizerFilesFor(tokenizer, weights.config.maxSeqLen) : {}),
       ...extras.files,
     };
-    saveModel(weights, out, 'hf', { extraFiles: files });
+    // safetensors holds no GGML blocks: a quantized model's matrices go out as bf16, as HF checkpoints ship.
+    saveModel(hasQuantizedWeights(weights) ? castMatrices(weights, 'bf16') : weights, out, 'hf', {
+      extraFiles: files,
+    });
   } else if (format === 'gguf') {
     const source = extras.from?.format === 'gguf' ? extras.from.ggufMetadata : undefined;
     const md =

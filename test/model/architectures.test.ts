@@ -4,7 +4,7 @@
 // tables, and the same model after a round trip through GGUF and back to an HF folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '../../src/formats/load.js';
 import { readGguf } from '../../src/formats/gguf.js';
@@ -17,12 +17,20 @@ import {
 import { LlamaInference } from '../../src/model/inference.js';
 import type { ModelWeights } from '../../src/model/weights.js';
 import type { Tensor } from '../../src/tensor/index.js';
+import { writeSafetensors } from '../../src/formats/safetensors.js';
 import { tempDir } from '../formats/temp-dir.js';
 import { MODEL_FORMS, formConfigJson, formWeights, writeFormFolder } from '../helpers/model-forms.js';
 import type { ModelForm } from '../helpers/model-forms.js';
 import { mulberry32 } from '../helpers/random.js';
 import { referenceLogits } from '../helpers/reference-forward.js';
 import { checkGradients } from '../tensor/gradcheck.js';
+
+/** A folder with these tensors and config.json, written without the writer's own shape checks. */
+function writeHfFolderUnchecked(dir: string, w: ModelWeights, config: Record<string, unknown>): void {
+  mkdirSync(dir, { recursive: true });
+  writeSafetensors(join(dir, 'model.safetensors'), w.tensors, { format: 'pt' });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+}
 
 const IDS = [1, 7, 22, 5, 60, 13, 13, 40, 2, 9, 31, 17];
 
@@ -136,4 +144,24 @@ test('a Llama 3 GGUF keeps rope_freqs and llama.cpp-form keys; a Qwen3 GGUF has 
   assert.equal(q.metadata.get('qwen3.attention.key_length')?.value, 12);
   const name = 'model.layers.0.self_attn.q_proj.weight';
   assert.deepEqual(q.weights.tensors.get(name)!.data, qwen.tensors.get(name)!.data);
+});
+
+test('a Qwen3 folder missing q_norm, or with an unknown rope type, is refused naming the file and field', (t) => {
+  const dir = tempDir(t);
+  const w = formWeights('qwen3', 2);
+  w.tensors.delete('model.layers.1.self_attn.q_norm.weight');
+  writeHfFolderUnchecked(join(dir, 'no-qnorm'), w, formConfigJson('qwen3'));
+  assert.throws(
+    () => loadModel(join(dir, 'no-qnorm')),
+    /no-qnorm\/model\.safetensors: field 'model\.layers\.1\.self_attn\.q_norm\.weight': expected a tensor of shape \[12\] \(it is missing\)/,
+  );
+  writeFormFolder(join(dir, 'longrope'), 'llama3', 2);
+  writeFileSync(
+    join(dir, 'longrope/config.json'),
+    JSON.stringify({ ...formConfigJson('llama3'), rope_scaling: { rope_type: 'longrope', factor: 4 } }),
+  );
+  assert.throws(
+    () => loadModel(join(dir, 'longrope')),
+    /config\.json: field 'rope_scaling\.rope_type': expected .*"longrope"/,
+  );
 });
