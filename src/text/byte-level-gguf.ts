@@ -4,18 +4,9 @@
 
 import { identifyPreName, SUPPORTED_PRE_NAMES } from './byte-level-pre.js';
 import { addedTokensOf, isRecord, modelMerges } from './json-values.js';
+import { SentencePieceTokenType as TokenType } from './sentencepiece-vocab.js';
 import { TokenizerFormatError } from './tokenizer-errors.js';
 import type { TokenizerSettings } from './tokenizer-special-tokens.js';
-
-/** llama.cpp's token types (llama_token_type), as tokenizer.ggml.token_type stores them. */
-export const GgufTokenType = {
-  normal: 1,
-  unknown: 2,
-  control: 3,
-  userDefined: 4,
-  unused: 5,
-  byte: 6,
-} as const;
 
 /** Added tokens convert_hf_to_gguf.py marks CONTROL although their tokenizer does not call them special. */
 function looksSpecial(token: string): boolean {
@@ -42,14 +33,14 @@ export function byteLevelGgufMetadata(
       `expected the pre-tokenizer (and a normalizer that is none or NFC) of one of llama.cpp's ${SUPPORTED_PRE_NAMES.join(', ')}, to name it in tokenizer.ggml.pre`,
     );
   const tokens = Array.from({ length: vocabSize }, (_, id) => `[PAD${id}]`);
-  const types: number[] = new Array<number>(vocabSize).fill(GgufTokenType.unused);
+  const types: number[] = new Array<number>(vocabSize).fill(TokenType.unused);
   for (const [token, id] of vocab) {
     tokens[id] = token;
-    types[id] = GgufTokenType.normal;
+    types[id] = TokenType.normal;
   }
   for (const t of addedTokensOf(json))
     if (t.id < vocabSize)
-      types[t.id] = t.special || looksSpecial(t.content) ? GgufTokenType.control : GgufTokenType.userDefined;
+      types[t.id] = t.special || looksSpecial(t.content) ? TokenType.control : TokenType.userDefined;
   const model = isRecord(json.model) ? json.model : {};
   // gguf-py writes a space inside a merge part as U+0120, the byte-level form of a space.
   const part = (s: string): string => s.replaceAll(' ', '\u0120');

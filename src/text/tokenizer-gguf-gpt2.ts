@@ -2,7 +2,6 @@
 // of the family tokenizer.ggml.pre names (Llama 3, Qwen2, SmolLM, GPT-2, llama.cpp's default), with
 // the special tokens, add_bos_token defaults and token types as llama.cpp's llama-vocab.cpp reads them.
 
-import { GgufTokenType } from './byte-level-gguf.js';
 import { canonicalPreName, preTokenizerForm, SUPPORTED_PRE_NAMES } from './byte-level-pre.js';
 import {
   arrayValue,
@@ -14,6 +13,7 @@ import {
   tokenIdValue,
   type GgufMetadata,
 } from './gguf-tokenizer-values.js';
+import { SentencePieceTokenType as TokenType } from './sentencepiece-vocab.js';
 import { TokenizerFormatError } from './tokenizer-errors.js';
 import { HuggingFaceTokenizer, buildHfTokenizer } from './tokenizer-hf.js';
 import type { TokenizerSettings } from './tokenizer-special-tokens.js';
@@ -95,7 +95,7 @@ export function byteLevelTokenizerFromGguf(metadata: GgufMetadata, source: strin
   const typesKey = 'tokenizer.ggml.token_type';
   const rawTypes = arrayValue(lookup(metadata, typesKey), typesKey, source);
   const types =
-    rawTypes === null ? tokens.map(() => GgufTokenType.normal) : numberArray(rawTypes, typesKey, source);
+    rawTypes === null ? tokens.map(() => TokenType.normal) : numberArray(rawTypes, typesKey, source);
   if (types.length !== n)
     throw new TokenizerFormatError(
       source,
@@ -128,8 +128,8 @@ export function byteLevelTokenizerFromGguf(metadata: GgufMetadata, source: strin
       );
     seen.add(token);
     // Control and user-defined tokens are tokenizer.json's added tokens (Llama 3's <|eot_id|>).
-    if (types[id] === GgufTokenType.control || types[id] === GgufTokenType.userDefined) {
-      const special = types[id] === GgufTokenType.control;
+    if (types[id] === TokenType.control || types[id] === TokenType.userDefined) {
+      const special = types[id] === TokenType.control;
       added.push({
         id,
         content: token,

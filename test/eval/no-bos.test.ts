@@ -2,13 +2,12 @@
 // what perplexity, calibration, zero-shot (--bos auto|never|always), self-samples, packing,
 // instruction rows and prompts put first, and that the commands say so.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { syntheticLlama } from '../../src/bench/synthetic-model.js';
 import { saveModel } from '../../src/formats/load.js';
 import { perplexity, perplexitySegments } from '../../src/eval/perplexity.js';
 import { contextPrefix } from '../../src/eval/zeroshot-bos.js';
@@ -21,6 +20,7 @@ import { tokenizeInstruction } from '../../src/text/instruction-data.js';
 import { packTextFiles } from '../../src/text/packing.js';
 import { promptIds, sequenceStartToken } from '../../src/text/sequence-start.js';
 import { loadTokenizerJson } from '../../src/text/tokenizer-json.js';
+import { tinyModel } from '../prune/tiny-models.js';
 import { byteLevelFixture, TRAINING_TEXT } from '../text/byte-level-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'shorten-no-bos-'));
@@ -33,18 +33,7 @@ const llama = loadTokenizerJson(llamaFixture.json, llamaFixture.config ?? {});
 const EOS = qwenFixture.ids['<|endoftext|>'];
 const BOS = llamaFixture.ids['<|begin_of_text|>'];
 const vocabSize = Math.max(qwen.vocabSize, llama.vocabSize);
-const weights = syntheticLlama(
-  {
-    vocabSize,
-    hiddenSize: 16,
-    intermediateSize: 24,
-    numLayers: 2,
-    numHeads: 2,
-    numKvHeads: 1,
-    maxSeqLen: 64,
-  },
-  { seed: 9, std: 0.3 },
-);
+const weights = tinyModel(9, { vocabSize, maxSeqLen: 64 });
 const model = new LlamaInference(weights, 'tiny');
 const docs = TRAINING_TEXT.split('\n').filter((l) => l.length > 60);
 
@@ -167,8 +156,10 @@ describe('the commands say what they used instead of BOS', () => {
       '{"query": "Goal: dry hair", "choices": ["use a towel", "use a spoon"], "gold": 0}',
     ].join('\n') + '\n',
   );
+  const run = (...args: string[]): SpawnSyncReturns<string> =>
+    spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });
   const shorten = (...args: string[]): string => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });
+    const r = run(...args);
     assert.equal(r.status, 0, r.stderr);
     return r.stdout;
   };
@@ -208,24 +199,7 @@ describe('the commands say what they used instead of BOS', () => {
       shorten('eval', 'zeroshot', folder, '--tasks', 'piqa', '--data-dir', tasks),
       /bos auto: no BOS before the contexts/,
     );
-    const bad = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        cli,
-        'eval',
-        'zeroshot',
-        folder,
-        '--tasks',
-        'piqa',
-        '--data-dir',
-        tasks,
-        '--bos',
-        'sometimes',
-      ],
-      { encoding: 'utf8' },
-    );
+    const bad = run('eval', 'zeroshot', folder, '--tasks', 'piqa', '--data-dir', tasks, '--bos', 'sometimes');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--bos must be one of auto, never, always/);
   });

@@ -6,31 +6,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { syntheticLlama } from '../../src/bench/synthetic-model.js';
 import { saveModel } from '../../src/formats/load.js';
 import { openModel } from '../../src/pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../../src/pipeline/save-model.js';
 import { TOKENIZER_FILE_NAMES } from '../../src/pipeline/tokenizer-files.js';
 import { loadTokenizerJson } from '../../src/text/tokenizer-json.js';
 import { missingFixture, STORIES260K_BIN } from '../helpers/fixtures.js';
+import { tinyModel } from '../prune/tiny-models.js';
 import { byteLevelFixture, CHAT_TEMPLATE, CHECK_TEXTS } from '../text/byte-level-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'shorten-tokenizer-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function tinyWeights(vocabSize: number): ReturnType<typeof syntheticLlama> {
-  return syntheticLlama(
-    {
-      vocabSize,
-      hiddenSize: 16,
-      intermediateSize: 24,
-      numLayers: 2,
-      numHeads: 2,
-      numKvHeads: 1,
-      maxSeqLen: 64,
-    },
-    { seed: 5 },
-  );
+function tokenizerConfigIn(folder: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
 }
 
 describe('tokenizer files of a written HF folder', () => {
@@ -46,7 +35,7 @@ describe('tokenizer files of a written HF folder', () => {
     'chat_template.jinja': CHAT_TEMPLATE,
   };
   const source = join(root, 'qwen-hf');
-  saveModel(tinyWeights(vocabSize), source, 'hf', { extraFiles: files });
+  saveModel(tinyModel(5, { vocabSize }), source, 'hf', { extraFiles: files });
 
   it('an HF folder written from an HF folder carries its tokenizer files unchanged', () => {
     const m = openModel(source);
@@ -67,15 +56,12 @@ describe('tokenizer files of a written HF folder', () => {
     const hf = join(root, 'qwen-from-gguf');
     const fromGguf = openModel(gguf);
     saveModelWithTokenizer(fromGguf.weights, fromGguf.tokenizer, hf, 'hf');
-    const config = JSON.parse(readFileSync(join(hf, 'tokenizer_config.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const config = tokenizerConfigIn(hf);
     assert.equal(config.tokenizer_class, 'PreTrainedTokenizerFast');
     assert.equal(config.add_bos_token, false);
     assert.equal(config.eos_token, '<|endoftext|>');
     assert.equal(config.chat_template, CHAT_TEMPLATE);
-    assert.equal(config.model_max_length, 64);
+    assert.equal(config.model_max_length, 32);
     const back = openModel(hf);
     for (const text of CHECK_TEXTS) assert.deepEqual(back.tokenizer.encode(text), m.tokenizer.encode(text));
   });
@@ -84,14 +70,11 @@ describe('tokenizer files of a written HF folder', () => {
     const llama3 = byteLevelFixture('llama3', 60);
     const tok = loadTokenizerJson(llama3.json, llama3.config ?? {});
     const gguf = join(root, 'llama3.gguf');
-    saveModelWithTokenizer(tinyWeights(tok.vocabSize), tok, gguf, 'gguf');
+    saveModelWithTokenizer(tinyModel(5, { vocabSize: tok.vocabSize }), tok, gguf, 'gguf');
     const hf = join(root, 'llama3-hf');
     const m = openModel(gguf);
     saveModelWithTokenizer(m.weights, m.tokenizer, hf, 'hf');
-    const config = JSON.parse(readFileSync(join(hf, 'tokenizer_config.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const config = tokenizerConfigIn(hf);
     assert.equal(config.add_bos_token, true);
     assert.equal(config.bos_token, '<|begin_of_text|>');
     const back = openModel(hf).tokenizer;
@@ -106,10 +89,7 @@ describe('tokenizer files of a written HF folder', () => {
       const m = openModel(STORIES260K_BIN);
       const hf = join(root, 'stories-hf');
       saveModelWithTokenizer(m.weights, m.tokenizer, hf, 'hf');
-      const config = JSON.parse(readFileSync(join(hf, 'tokenizer_config.json'), 'utf8')) as Record<
-        string,
-        unknown
-      >;
+      const config = tokenizerConfigIn(hf);
       assert.equal(config.tokenizer_class, 'LlamaTokenizerFast');
       assert.equal(config.add_bos_token, true);
       assert.equal(config.bos_token, '<s>');

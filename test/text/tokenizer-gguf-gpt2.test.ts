@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { syntheticLlama } from '../../src/bench/synthetic-model.js';
 import { plainTokenizerKeys, typedTokenizerKeys } from '../../src/pipeline/gguf-tokenizer-keys.js';
 import { openModel } from '../../src/pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../../src/pipeline/save-model.js';
 import { tokenizerFromGguf } from '../../src/text/tokenizer-gguf.js';
 import { loadTokenizerJson } from '../../src/text/tokenizer-json.js';
+import { tinyModel } from '../prune/tiny-models.js';
 import { CHECK_TEXTS, byteLevelFixture, randomTexts } from './byte-level-fixtures.js';
 import { cleanUpTokenization, referenceEncode } from './byte-level-reference.js';
 
@@ -78,20 +78,7 @@ describe('GGUF gpt2 through a real file of a tiny model', () => {
       const fixture = byteLevelFixture(form, 120);
       const tok = loadTokenizerJson(fixture.json, fixture.config ?? {});
       const vocabSize = tok.vocabSize + 5;
-      const weights = syntheticLlama(
-        {
-          vocabSize,
-          hiddenSize: 16,
-          intermediateSize: 24,
-          numLayers: 2,
-          numHeads: 2,
-          numKvHeads: 1,
-          maxSeqLen: 64,
-          bosTokenId: 7,
-          eosTokenId: tok.eosId,
-        },
-        { seed: 3 },
-      );
+      const weights = tinyModel(3, { vocabSize, bosTokenId: 7, eosTokenId: tok.eosId });
       const file = join(root, `${form}.gguf`);
       saveModelWithTokenizer(weights, tok, file, 'gguf');
       const reread = openModel(file);
