@@ -46,6 +46,6 @@ struct VecAvx2 {
 
 }  // namespace
 
-DequantKernel dequantKernelAvx2(QuantType type) { return SimdDequant<VecAvx2>::kernel(type); }
+DequantKernel dequantKernelAvx2(QuantType type) { return kernelFor<SimdDequant<VecAvx2>, DequantKernel>(type); }
 
 }  // namespace shorten

@@ -43,6 +43,6 @@ struct VecAvx512 {
 
 }  // namespace
 
-DequantKernel dequantKernelAvx512(QuantType type) { return SimdDequant<VecAvx512>::kernel(type); }
+DequantKernel dequantKernelAvx512(QuantType type) { return kernelFor<SimdDequant<VecAvx512>, DequantKernel>(type); }
 
 }  // namespace shorten

@@ -223,23 +223,8 @@ struct SimdDequant {
     }
   }
 
-  static DequantKernel kernel(QuantType type) {
-    switch (type) {
-      case QuantType::Q4_0: return q4_0;
-      case QuantType::Q4_1: return q4_1;
-      case QuantType::Q5_0: return q5_0;
-      case QuantType::Q5_1: return q5_1;
-      case QuantType::Q8_0: return q8_0;
-      case QuantType::Q2_K: return q2_k;
-      case QuantType::Q3_K: return q3_k;
-      case QuantType::Q4_K: return q45_k<false>;
-      case QuantType::Q5_K: return q45_k<true>;
-      case QuantType::Q6_K: return q6_k;
-      case QuantType::IQ4_NL: return iq4_nl;
-      case QuantType::IQ4_XS: return iq4_xs;
-    }
-    return nullptr;
-  }
+  static void q4_k(const uint8_t* src, float* y, int64_t nb) { q45_k<false>(src, y, nb); }
+  static void q5_k(const uint8_t* src, float* y, int64_t nb) { q45_k<true>(src, y, nb); }
 };
 
 }  // namespace shorten

@@ -42,6 +42,44 @@ DequantKernel dequantKernelAvx512(QuantType type);
 using QuantKernel = void (*)(const float* src, uint8_t* dst, int64_t nblocks);
 QuantKernel quantKernel(QuantType type);
 
+// The kernel for `type` from a family K whose static members are named after the types
+// (q4_0 ... q6_k, iq4_nl, iq4_xs): one switch for every family.
+template <class K, class Fn>
+Fn kernelFor(QuantType type) {
+  switch (type) {
+    case QuantType::Q4_0: return K::q4_0;
+    case QuantType::Q4_1: return K::q4_1;
+    case QuantType::Q5_0: return K::q5_0;
+    case QuantType::Q5_1: return K::q5_1;
+    case QuantType::Q8_0: return K::q8_0;
+    case QuantType::Q2_K: return K::q2_k;
+    case QuantType::Q3_K: return K::q3_k;
+    case QuantType::Q4_K: return K::q4_k;
+    case QuantType::Q5_K: return K::q5_k;
+    case QuantType::Q6_K: return K::q6_k;
+    case QuantType::IQ4_NL: return K::iq4_nl;
+    case QuantType::IQ4_XS: return K::iq4_xs;
+  }
+  return nullptr;
+}
+
+// llama.cpp's reference quantizers, one per type (quantize_legacy.cc, quantize_kquants.cc,
+// quantize_iq4.cc): nb blocks from nb·elements floats.
+struct ReferenceQuantizers {
+  static void q4_0(const float* x, uint8_t* y, int64_t nb);
+  static void q4_1(const float* x, uint8_t* y, int64_t nb);
+  static void q5_0(const float* x, uint8_t* y, int64_t nb);
+  static void q5_1(const float* x, uint8_t* y, int64_t nb);
+  static void q8_0(const float* x, uint8_t* y, int64_t nb);
+  static void q2_k(const float* x, uint8_t* y, int64_t nb);
+  static void q3_k(const float* x, uint8_t* y, int64_t nb);
+  static void q4_k(const float* x, uint8_t* y, int64_t nb);
+  static void q5_k(const float* x, uint8_t* y, int64_t nb);
+  static void q6_k(const float* x, uint8_t* y, int64_t nb);
+  static void iq4_nl(const float* x, uint8_t* y, int64_t nb);
+  static void iq4_xs(const float* x, uint8_t* y, int64_t nb);
+};
+
 // Dispatchers: the active ISA path, split over the thread pool when the input is large.
 void dequantize(QuantType type, const uint8_t* src, float* dst, int64_t nblocks);
 void quantize(QuantType type, const float* src, uint8_t* dst, int64_t nblocks);

@@ -7,10 +7,6 @@
 
 namespace shorten {
 
-QuantKernel quantKernelLegacy(QuantType type);
-QuantKernel quantKernelK(QuantType type);
-QuantKernel quantKernelIq4(QuantType type);
-
 bool quantTypeFromGgml(int ggmlType, QuantType* type) {
   switch (ggmlType) {
     case 2: case 3: case 6: case 7: case 8: case 10: case 11: case 12: case 13: case 14: case 20: case 23:
@@ -39,11 +35,7 @@ QuantBlock quantBlock(QuantType type) {
   return {0, 0};
 }
 
-QuantKernel quantKernel(QuantType type) {
-  if (QuantKernel k = quantKernelLegacy(type)) return k;
-  if (QuantKernel k = quantKernelK(type)) return k;
-  return quantKernelIq4(type);
-}
+QuantKernel quantKernel(QuantType type) { return kernelFor<ReferenceQuantizers, QuantKernel>(type); }
 
 namespace {
 

@@ -2,6 +2,7 @@
 // integer levels, in ggml's exact float operations and order: every rounding is part of the
 // bytes they produce, so these must not be "improved". Built with -ffp-contract=off.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -17,6 +18,19 @@ inline int nearestInt(float x) {
   int i;
   std::memcpy(&i, &v, 4);
   return (i & 0x007fffff) - 0x00400000;
+}
+
+// The element of largest magnitude, with its sign: the first such, or 0 when all are zero.
+inline float largestMagnitude(int n, const float* x) {
+  float amax = 0, max = 0;
+  for (int i = 0; i < n; ++i) {
+    float ax = std::fabs(x[i]);
+    if (ax > amax) {
+      amax = ax;
+      max = x[i];
+    }
+  }
+  return max;
 }
 
 // The index of the level in `values` (n ascending int8 levels) nearest to x; ties go up.

@@ -9,9 +9,10 @@
 #include "quant_search.h"
 
 namespace shorten {
-namespace {
 
 using namespace qblock;
+
+namespace {
 using qsearch::bestIndexInt8;
 
 constexpr int kTries = 7;
@@ -19,15 +20,8 @@ constexpr int kTries = 7;
 // The best scale of 32 elements for the non-linear levels, weighted by x² (0 for an all-zero run).
 float iq4RunScale(const float* xb) {
   const int8_t* values = kIq4nlValues;
-  float amax = 0, max = 0;
-  for (int j = 0; j < 32; ++j) {
-    float ax = std::fabs(xb[j]);
-    if (ax > amax) {
-      amax = ax;
-      max = xb[j];
-    }
-  }
-  if (amax < qsearch::kGroupMaxEps) return 0;
+  const float max = qsearch::largestMagnitude(32, xb);
+  if (std::fabs(max) < qsearch::kGroupMaxEps) return 0;
   auto sums = [&](float id, float* sumqx, float* sumq2) {
     *sumqx = *sumq2 = 0;
     for (int j = 0; j < 32; ++j) {
@@ -59,7 +53,9 @@ void iq4Pack(const float* xb, float scale, uint8_t* qs) {
   for (int j = 0; j < 16; ++j) qs[j] = static_cast<uint8_t>(L[j] | (L[j + 16] << 4));
 }
 
-void iq4_nl(const float* x, uint8_t* y, int64_t nb) {
+}  // namespace
+
+void ReferenceQuantizers::iq4_nl(const float* x, uint8_t* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQK, y += kIq4NlBytes) {
     const float d = iq4RunScale(x);
     storeHalf(y, d);
@@ -67,17 +63,11 @@ void iq4_nl(const float* x, uint8_t* y, int64_t nb) {
   }
 }
 
-void iq4_xs(const float* x, uint8_t* y, int64_t nb) {
+void ReferenceQuantizers::iq4_xs(const float* x, uint8_t* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQKK, y += kIq4XsBytes) {
     float scales[8];
-    float maxScale = 0, amaxScale = 0;
-    for (int ib = 0; ib < 8; ++ib) {
-      scales[ib] = iq4RunScale(x + 32 * ib);
-      if (std::fabs(scales[ib]) > amaxScale) {
-        amaxScale = std::fabs(scales[ib]);
-        maxScale = scales[ib];
-      }
-    }
+    for (int ib = 0; ib < 8; ++ib) scales[ib] = iq4RunScale(x + 32 * ib);
+    const float maxScale = qsearch::largestMagnitude(8, scales);
     // Sub-block scales as signed six-bit multiples of d: low nibbles in scales_l, high bits in scales_h.
     const float d = -maxScale / 32;
     storeHalf(y + kIq4XsD, d);
@@ -94,16 +84,6 @@ void iq4_xs(const float* x, uint8_t* y, int64_t nb) {
       scalesH = static_cast<uint16_t>(scalesH | ((l >> 4) << (2 * ib)));
     }
     storeU16(y + kIq4XsScalesH, scalesH);
-  }
-}
-
-}  // namespace
-
-QuantKernel quantKernelIq4(QuantType type) {
-  switch (type) {
-    case QuantType::IQ4_NL: return iq4_nl;
-    case QuantType::IQ4_XS: return iq4_xs;
-    default: return nullptr;
   }
 }
 

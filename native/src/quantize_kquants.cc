@@ -10,9 +10,10 @@
 #include "quant_search.h"
 
 namespace shorten {
-namespace {
 
 using namespace qblock;
+
+namespace {
 using qsearch::nearestInt;
 
 inline int clampInt(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -24,7 +25,9 @@ void pack2Bits(const uint8_t* L, uint8_t* qs) {
       qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
 }
 
-void q2_k(const float* x, uint8_t* y, int64_t nb) {
+}  // namespace
+
+void ReferenceQuantizers::q2_k(const float* x, uint8_t* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQKK, y += kQ2KBytes) {
     uint8_t L[kQKK], Laux[16];
     float weights[16], mins[16], scales[16];
@@ -63,18 +66,12 @@ void q2_k(const float* x, uint8_t* y, int64_t nb) {
   }
 }
 
-void q3_k(const float* x, uint8_t* y, int64_t nb) {
+void ReferenceQuantizers::q3_k(const float* x, uint8_t* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQKK, y += kQ3KBytes) {
     int8_t L[kQKK];
     float scales[16];
-    float maxScale = 0, amax = 0;
-    for (int j = 0; j < 16; ++j) {
-      scales[j] = qsearch::symmetricRefinedScale(16, 4, x + 16 * j, L + 16 * j);
-      if (std::fabs(scales[j]) > amax) {
-        amax = std::fabs(scales[j]);
-        maxScale = scales[j];
-      }
-    }
+    for (int j = 0; j < 16; ++j) scales[j] = qsearch::symmetricRefinedScale(16, 4, x + 16 * j, L + 16 * j);
+    const float maxScale = qsearch::largestMagnitude(16, scales);
     uint8_t* packed = y + kQ3KScales;
     std::memset(packed, 0, 12);
     if (maxScale != 0) {
@@ -115,9 +112,11 @@ void q3_k(const float* x, uint8_t* y, int64_t nb) {
   }
 }
 
+namespace {
+
 // Q4_K and Q5_K: 8 sub-blocks of 32 with a scale and a min each, both stored in six bits.
 template <int kNmax>
-void q45_k(const float* x, uint8_t* y, int64_t nb) {
+void quantizeQ45K(const float* x, uint8_t* y, int64_t nb) {
   constexpr bool kFive = kNmax == 31;
   constexpr int blockBytes = kFive ? kQ5KBytes : kQ4KBytes;
   for (int64_t i = 0; i < nb; ++i, x += kQKK, y += blockBytes) {
@@ -188,19 +187,18 @@ void q45_k(const float* x, uint8_t* y, int64_t nb) {
   }
 }
 
-void q6_k(const float* x, uint8_t* y, int64_t nb) {
+}  // namespace
+
+void ReferenceQuantizers::q4_k(const float* x, uint8_t* y, int64_t nb) { quantizeQ45K<15>(x, y, nb); }
+void ReferenceQuantizers::q5_k(const float* x, uint8_t* y, int64_t nb) { quantizeQ45K<31>(x, y, nb); }
+
+void ReferenceQuantizers::q6_k(const float* x, uint8_t* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQKK, y += kQ6KBytes) {
     int8_t L[kQKK];
     float scales[16];
-    float maxScale = 0, maxAbsScale = 0;
-    for (int ib = 0; ib < 16; ++ib) {
-      scales[ib] = qsearch::symmetricWeightedScale(16, 32, x + 16 * ib, L + 16 * ib);
-      if (std::fabs(scales[ib]) > maxAbsScale) {
-        maxAbsScale = std::fabs(scales[ib]);
-        maxScale = scales[ib];
-      }
-    }
-    if (maxAbsScale < qsearch::kGroupMaxEps) {
+    for (int ib = 0; ib < 16; ++ib) scales[ib] = qsearch::symmetricWeightedScale(16, 32, x + 16 * ib, L + 16 * ib);
+    const float maxScale = qsearch::largestMagnitude(16, scales);
+    if (std::fabs(maxScale) < qsearch::kGroupMaxEps) {
       std::memset(y, 0, kQ6KBytes);
       continue;
     }
@@ -229,19 +227,6 @@ void q6_k(const float* x, uint8_t* y, int64_t nb) {
         qh[l] = static_cast<uint8_t>((a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((e >> 4) << 6));
       }
     }
-  }
-}
-
-}  // namespace
-
-QuantKernel quantKernelK(QuantType type) {
-  switch (type) {
-    case QuantType::Q2_K: return q2_k;
-    case QuantType::Q3_K: return q3_k;
-    case QuantType::Q4_K: return q45_k<15>;
-    case QuantType::Q5_K: return q45_k<31>;
-    case QuantType::Q6_K: return q6_k;
-    default: return nullptr;
   }
 }
 

@@ -5,101 +5,77 @@
 
 #include "quant.h"
 #include "quant_blocks.h"
+#include "quant_search.h"
 
 namespace shorten {
-namespace {
 
 using namespace qblock;
 
-// The signed element of largest magnitude (the first one, on ties).
-float signedAbsMax(const float* x) {
-  float amax = 0.0f, max = 0.0f;
-  for (int j = 0; j < kQK; ++j) {
-    if (amax < std::fabs(x[j])) {
-      amax = std::fabs(x[j]);
-      max = x[j];
-    }
-  }
-  return max;
-}
+namespace {
 
-void minMax(const float* x, float* min, float* max) {
-  *min = FLT_MAX;
-  *max = -FLT_MAX;
-  for (int j = 0; j < kQK; ++j) {
-    if (x[j] < *min) *min = x[j];
-    if (x[j] > *max) *max = x[j];
-  }
-}
-
-// Packs 32 five-bit levels: low nibbles as Q4, the fifth bits into a u32 (bit e for element e).
-void packFiveBits(const uint8_t* levels, uint8_t* qh, uint8_t* qs) {
+// 32 levels of kBits: low nibbles two per byte (elements j and j+16) at qs; for 5 bits, the fifth
+// bits as a u32 at qh (bit e for element e).
+template <int kBits>
+void packLevels(const uint8_t* levels, uint8_t* qh, uint8_t* qs) {
   uint32_t high = 0;
   for (int j = 0; j < 16; ++j) {
     qs[j] = static_cast<uint8_t>((levels[j] & 0x0F) | ((levels[j + 16] & 0x0F) << 4));
     high |= ((levels[j] & 0x10u) >> 4) << j;
     high |= ((levels[j + 16] & 0x10u) >> 4) << (j + 16);
   }
-  storeU32(qh, high);
+  if (kBits == 5) storeU32(qh, high);
 }
 
-void q4_0(const float* x, uint8_t* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += kQK, y += kQ4_0Bytes) {
-    const float d = signedAbsMax(x) / -8;
-    const float id = d != 0 ? 1.0f / d : 0.0f;
-    storeHalf(y, d);
-    for (int j = 0; j < 16; ++j) {
-      // ggml truncates x·id + 8.5 to int8, then caps at 15.
-      int lo = static_cast<int8_t>(x[j] * id + 8.5f), hi = static_cast<int8_t>(x[j + 16] * id + 8.5f);
-      y[2 + j] = static_cast<uint8_t>((lo < 15 ? lo : 15) | ((hi < 15 ? hi : 15) << 4));
-    }
-  }
+// ggml truncates x·id + offset to an int8, then caps it at the top level.
+template <int kBits>
+uint8_t level(float scaled, float offset) {
+  int l = static_cast<int8_t>(scaled + offset);
+  return static_cast<uint8_t>(l < (1 << kBits) - 1 ? l : (1 << kBits) - 1);
 }
 
-void q4_1(const float* x, uint8_t* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += kQK, y += kQ4_1Bytes) {
-    float min, max;
-    minMax(x, &min, &max);
-    const float d = (max - min) / 15;
-    const float id = d != 0 ? 1.0f / d : 0.0f;
-    storeHalf(y, d);
-    storeHalf(y + 2, min);
-    for (int j = 0; j < 16; ++j) {
-      int lo = static_cast<int8_t>((x[j] - min) * id + 0.5f), hi = static_cast<int8_t>((x[j + 16] - min) * id + 0.5f);
-      y[4 + j] = static_cast<uint8_t>((lo < 15 ? lo : 15) | ((hi < 15 ? hi : 15) << 4));
-    }
-  }
-}
-
-void q5_0(const float* x, uint8_t* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += kQK, y += kQ5_0Bytes) {
-    const float d = signedAbsMax(x) / -16;
+// Q4_0 / Q5_0: d = (the signed element of largest magnitude) / -2^(bits-1); f16 d, then the levels.
+template <int kBits>
+void symmetricBlocks(const float* x, uint8_t* y, int64_t nb) {
+  constexpr int blockBytes = kBits == 4 ? kQ4_0Bytes : kQ5_0Bytes;
+  constexpr float half = 1 << (kBits - 1);
+  for (int64_t i = 0; i < nb; ++i, x += kQK, y += blockBytes) {
+    const float d = qsearch::largestMagnitude(kQK, x) / -half;
     const float id = d != 0 ? 1.0f / d : 0.0f;
     storeHalf(y, d);
     uint8_t levels[kQK];
+    for (int j = 0; j < kQK; ++j) levels[j] = level<kBits>(x[j] * id, half + 0.5f);
+    packLevels<kBits>(levels, y + 2, y + (kBits == 4 ? 2 : 6));
+  }
+}
+
+// Q4_1 / Q5_1: d = (max - min) / (2^bits - 1) and m = min; f16 d, f16 m, then the levels.
+template <int kBits>
+void affineBlocks(const float* x, uint8_t* y, int64_t nb) {
+  constexpr int blockBytes = kBits == 4 ? kQ4_1Bytes : kQ5_1Bytes;
+  for (int64_t i = 0; i < nb; ++i, x += kQK, y += blockBytes) {
+    float min = FLT_MAX, max = -FLT_MAX;
     for (int j = 0; j < kQK; ++j) {
-      int l = static_cast<int8_t>(x[j] * id + 16.5f);
-      levels[j] = static_cast<uint8_t>(l < 31 ? l : 31);
+      if (x[j] < min) min = x[j];
+      if (x[j] > max) max = x[j];
     }
-    packFiveBits(levels, y + 2, y + 6);
-  }
-}
-
-void q5_1(const float* x, uint8_t* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += kQK, y += kQ5_1Bytes) {
-    float min, max;
-    minMax(x, &min, &max);
-    const float d = (max - min) / 31;
+    const float d = (max - min) / ((1 << kBits) - 1);
     const float id = d != 0 ? 1.0f / d : 0.0f;
     storeHalf(y, d);
     storeHalf(y + 2, min);
     uint8_t levels[kQK];
-    for (int j = 0; j < kQK; ++j) levels[j] = static_cast<uint8_t>((x[j] - min) * id + 0.5f);
-    packFiveBits(levels, y + 4, y + 8);
+    for (int j = 0; j < kQK; ++j) levels[j] = level<kBits>((x[j] - min) * id, 0.5f);
+    packLevels<kBits>(levels, y + 4, y + (kBits == 4 ? 4 : 8));
   }
 }
 
-void q8_0(const float* x, uint8_t* y, int64_t nb) {
+}  // namespace
+
+void ReferenceQuantizers::q4_0(const float* x, uint8_t* y, int64_t nb) { symmetricBlocks<4>(x, y, nb); }
+void ReferenceQuantizers::q5_0(const float* x, uint8_t* y, int64_t nb) { symmetricBlocks<5>(x, y, nb); }
+void ReferenceQuantizers::q4_1(const float* x, uint8_t* y, int64_t nb) { affineBlocks<4>(x, y, nb); }
+void ReferenceQuantizers::q5_1(const float* x, uint8_t* y, int64_t nb) { affineBlocks<5>(x, y, nb); }
+
+void ReferenceQuantizers::q8_0(const float* x, uint8_t* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQK, y += kQ8_0Bytes) {
     float amax = 0.0f;
     for (int j = 0; j < kQK; ++j) amax = amax > std::fabs(x[j]) ? amax : std::fabs(x[j]);
@@ -107,19 +83,6 @@ void q8_0(const float* x, uint8_t* y, int64_t nb) {
     const float id = d != 0 ? 1.0f / d : 0.0f;
     storeHalf(y, d);
     for (int j = 0; j < kQK; ++j) y[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::round(x[j] * id)));
-  }
-}
-
-}  // namespace
-
-QuantKernel quantKernelLegacy(QuantType type) {
-  switch (type) {
-    case QuantType::Q4_0: return q4_0;
-    case QuantType::Q4_1: return q4_1;
-    case QuantType::Q5_0: return q5_0;
-    case QuantType::Q5_1: return q5_1;
-    case QuantType::Q8_0: return q8_0;
-    default: return nullptr;
   }
 }
 

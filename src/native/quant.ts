@@ -12,15 +12,10 @@ interface NativeQuantBinding {
 
 const native = binding as unknown as NativeQuantBinding;
 
-/** Bytes of `elements` weights of `type`; throws a RangeError when they are not whole blocks. */
-export function quantizedBytes(type: GgmlQuantType, elements: number): number {
-  return ggmlRowBytes(type, elements);
-}
-
 /** Expands `src` (whole blocks of `type`) into dst: dst.length elements, which src must hold exactly. */
 export function dequantize(type: GgmlQuantType, src: Uint8Array, dst: Float32Array): void {
   const t = ggmlQuantType(type);
-  const bytes = quantizedBytes(type, dst.length);
+  const bytes = ggmlRowBytes(type, dst.length);
   if (src.byteLength !== bytes)
     throw new RangeError(
       `dequantize ${type}: src has ${src.byteLength} bytes, but ${dst.length} elements take ${bytes} bytes`,
@@ -40,7 +35,7 @@ export function dequantizeRows(
   rowCount: number,
   dst: Float32Array = new Float32Array(rowCount * rowLength),
 ): Float32Array {
-  const rowBytes = quantizedBytes(type, rowLength);
+  const rowBytes = ggmlRowBytes(type, rowLength);
   if (!Number.isSafeInteger(firstRow) || !Number.isSafeInteger(rowCount) || firstRow < 0 || rowCount < 0)
     throw new RangeError(`dequantizeRows: rows must be non-negative integers (got ${firstRow}, ${rowCount})`);
   const end = (firstRow + rowCount) * rowBytes;
@@ -60,7 +55,7 @@ export function dequantizeRows(
  */
 export function quantize(type: GgmlQuantType, src: Float32Array): Uint8Array {
   const t = ggmlQuantType(type);
-  const out = new Uint8Array(quantizedBytes(type, src.length));
+  const out = new Uint8Array(ggmlRowBytes(type, src.length));
   native.quantize(t.id, src, out);
   return out;
 }

@@ -112,9 +112,14 @@ export function formConfigJson(form: ModelForm): Record<string, unknown> {
   }
 }
 
-/** Random weights (normal-ish, norms near 1) for a form, f32 or bf16 as checkpoints store them. */
-export function formWeights(form: ModelForm, seed: number, dtype: 'f32' | 'bf16' = 'f32'): ModelWeights {
-  const config = configFromHfJson(formConfigJson(form), `${form}/config.json`);
+/** Random weights (normal-ish, norms near 1) for a form, f32 or bf16 as checkpoints store them; `overrides` edit config.json. */
+export function formWeights(
+  form: ModelForm,
+  seed: number,
+  dtype: 'f32' | 'bf16' = 'f32',
+  overrides: Record<string, unknown> = {},
+): ModelWeights {
+  const config = configFromHfJson({ ...formConfigJson(form), ...overrides }, `${form}/config.json`);
   const rand = mulberry32(seed);
   const tensors = new Map<string, WeightTensor>();
   const put = (name: string, shape: number[], scale: number, offset = 0): void => {
