@@ -6,6 +6,7 @@ import { perplexity, perplexitySegments } from '../src/eval/perplexity.js';
 import type { BosMode } from '../src/eval/perplexity.js';
 import { perplexityFloat64 } from '../src/eval/perplexity-float64.js';
 import { inferenceOf, openModel } from '../src/pipeline/open-model.js';
+import { sequenceStartToken } from '../src/text/tokenizer.js';
 
 const [modelPath, textPath] = process.argv.slice(2);
 const flag = (name: string, def: string) => {
@@ -19,7 +20,7 @@ const segments = perplexitySegments(
   m.tokenizer.encode(readFileSync(textPath, 'utf8')),
   seqLen,
   bos,
-  m.tokenizer.bosId,
+  sequenceStartToken(m.tokenizer).id,
 );
 const t0 = performance.now();
 const ours = perplexity(inferenceOf(m), segments, { batch: 16 });

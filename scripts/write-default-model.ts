@@ -11,6 +11,7 @@ import type { ModelWeights, WeightTensor } from '../src/model/weights.js';
 import { generate } from '../src/model/generate.js';
 import { describeModel } from '../src/model/describe.js';
 import { inferenceOf, openModel } from '../src/pipeline/open-model.js';
+import { promptIds, sequenceStartToken } from '../src/text/tokenizer.js';
 
 const [runDir, outDir] = process.argv.slice(2);
 if (!runDir || !outDir) throw new Error('usage: write-default-model.ts RUN_DIR OUT_DIR');
@@ -51,10 +52,10 @@ writeFileSync(join(tmp, 'training_log.jsonl'), logs.map((r) => JSON.stringify(r)
 const m = openModel(tmp);
 const runner = inferenceOf(m);
 const stream = m.tokenizer.encode(readFileSync(heldOut, 'utf8'));
-const segments = perplexitySegments(stream, 256, 'first', m.tokenizer.bosId);
+const segments = perplexitySegments(stream, 256, 'first', sequenceStartToken(m.tokenizer).id);
 const ppl = perplexity(runner, segments, { batch: 8 });
 const pplF32 = perplexity(inferenceOf(trained), segments, { batch: 8 });
-const prompt = [m.tokenizer.bosId, ...m.tokenizer.encode('Once upon a time')];
+const prompt = promptIds(m.tokenizer, 'Once upon a time');
 const greedy = m.tokenizer.decode(generate(runner, [prompt], { maxNewTokens: 120, greedy: true }).tokens[0]);
 const sampled = m.tokenizer.decode(
   generate(runner, [prompt], { maxNewTokens: 120, temperature: 0.8, topP: 0.9, seed: 7 }).tokens[0],

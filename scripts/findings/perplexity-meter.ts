@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { perplexity, perplexitySegments } from '../../src/eval/perplexity.js';
 import { LlamaInference } from '../../src/model/inference.js';
 import type { ModelWeights } from '../../src/model/weights.js';
-import type { Tokenizer } from '../../src/text/tokenizer.js';
+import { sequenceStartToken, type Tokenizer } from '../../src/text/tokenizer.js';
 import type { EvalText } from './settings.js';
 
 export interface PerplexityFigure {
@@ -36,7 +36,8 @@ export class PerplexityMeter {
     let s = this.segments.get(text.name);
     if (!s) {
       const stream = this.tokenizer.encode(readFileSync(text.file, 'utf8'));
-      s = perplexitySegments(stream, this.seqLen, 'first', this.tokenizer.bosId).slice(0, this.segmentLimit);
+      const start = sequenceStartToken(this.tokenizer).id;
+      s = perplexitySegments(stream, this.seqLen, 'first', start).slice(0, this.segmentLimit);
       if (s.length === 0)
         throw new Error(`${text.file}: fewer than ${this.seqLen} tokens; no segment to score`);
       this.segments.set(text.name, s);

@@ -6,6 +6,7 @@ import type { FloatDType, ModelWeights } from '../model/weights.js';
 import { removeBlocks } from '../prune/cut.js';
 import { parseRemoveTarget } from '../prune/plan.js';
 import { widthPrune } from '../prune/width/width-prune.js';
+import { promptIds } from '../text/sequence-start.js';
 import type { BenchModel } from './generate.js';
 import { syntheticLlama } from './synthetic-model.js';
 
@@ -57,7 +58,7 @@ export function openBenchModels(specs: string[], prompt: string, tokenizer?: str
     return {
       name: spec,
       inference: inferenceOf(m),
-      promptIds: [m.tokenizer.bosId, ...m.tokenizer.encode(prompt)],
+      promptIds: promptIds(m.tokenizer, prompt),
     };
   });
 }

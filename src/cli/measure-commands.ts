@@ -4,6 +4,7 @@ import { benchGenerate, DEFAULT_BENCH_PROMPT, formatGenerateBench } from '../ben
 import { openBenchModels } from '../bench/generate-models.js';
 import { TASKS, parseTaskList } from '../eval/tasks/definitions.js';
 import { zeroShot } from '../eval/zeroshot.js';
+import { parseZeroShotBos } from '../eval/zeroshot-bos.js';
 import { inferenceOf, openModel } from '../pipeline/open-model.js';
 import { intOption, UsageError } from './options.js';
 
@@ -22,6 +23,11 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
     .option('--data-dir <dir>', 'folder holding the task files (default: $SHORTEN_DATA)')
     .option('--limit <n>', 'score only the first n questions of each task')
     .option('--batch <n>', 'questions (distinct contexts) per prefill batch', '16')
+    .option(
+      '--bos <mode>',
+      "auto: BOS before each context when the tokenizer adds it (lm-evaluation-harness since Oct 2025); never: no BOS (the paper's pinned harness); always: BOS (else EOS) before each context",
+      'auto',
+    )
     .option('--tokenizer <path>', 'tokenizer for a llama2.c checkpoint')
     .option('--adapter <dir>', 'a PEFT LoRA adapter folder, folded into the weights first')
     .option('--json', 'print one JSON object')
@@ -40,6 +46,12 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
       if (!dataDir) throw new UsageError('give the task folder with --data-dir or SHORTEN_DATA');
       const limit = opts.limit === undefined ? undefined : intOption(opts.limit, '--limit', 1);
       const batch = intOption(opts.batch, '--batch', 1);
+      let bos;
+      try {
+        bos = parseZeroShotBos(String(opts.bos));
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const m = openModel(model, {
         tokenizer: opts.tokenizer as string | undefined,
         adapter: opts.adapter as string | undefined,
@@ -48,6 +60,7 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
       const result = zeroShot(inferenceOf(m), m.tokenizer, tasks, dataDir, {
         limit,
         batch,
+        bos,
         onProgress: quiet ? undefined : (t, d, n) => process.stderr.write(`\r${t}: contexts ${d}/${n}   `),
       });
       if (!quiet) process.stderr.write('\n');
@@ -63,6 +76,7 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
         );
       }
       process.stdout.write(`${'average'.padEnd(23)} ${result.average.toFixed(2).padStart(6)}\n`);
+      process.stdout.write(`bos ${result.bos.description}\n`);
     });
 
   bench

@@ -11,6 +11,7 @@ import { generate } from '../model/generate.js';
 import { describeModel, formatModelInfo } from '../model/describe.js';
 import { inferenceOf, openModel } from '../pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../pipeline/save-model.js';
+import { describeStartToken, promptIds, sequenceStartToken } from '../text/tokenizer.js';
 import { intOption, numberOption, UsageError } from './options.js';
 
 export function registerModelCommands(program: Command, evalCmd: Command): void {
@@ -60,7 +61,11 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .command('generate')
     .description('Continue a prompt with the model (greedy or sampled), using a KV cache')
     .argument('<model>', 'HF folder, GGUF file or llama2.c .bin')
-    .option('--prompt <text>', 'the prompt (default: start from BOS alone)', '')
+    .option(
+      '--prompt <text>',
+      'the prompt, with BOS first when the tokenizer adds it (default: the start token alone, BOS or else EOS)',
+      '',
+    )
     .option('--max-new-tokens <n>', 'tokens to generate', '128')
     .option('--greedy', 'always take the most likely token')
     .option('--temperature <t>', 'sampling temperature', '1')
@@ -79,7 +84,8 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
         tokenizer: opts.tokenizer as string | undefined,
         adapter: opts.adapter as string | undefined,
       });
-      const prompt = [m.tokenizer.bosId, ...m.tokenizer.encode(String(opts.prompt ?? ''))];
+      const promptText = String(opts.prompt ?? '');
+      const prompt = promptIds(m.tokenizer, promptText);
       const result = generate(inferenceOf(m), [prompt], {
         maxNewTokens: intOption(opts.maxNewTokens, '--max-new-tokens', 1),
         greedy: Boolean(opts.greedy),
@@ -89,7 +95,8 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
         seed: intOption(opts.seed, '--seed', 0),
       });
       const ids = result.tokens[0];
-      const text = m.tokenizer.decode([...prompt.slice(1), ...ids], { skipSpecial: true });
+      // The prompt's text and what follows it, without the start token.
+      const text = m.tokenizer.decode([...m.tokenizer.encode(promptText), ...ids], { skipSpecial: true });
       process.stdout.write(
         opts.json ? JSON.stringify({ prompt: opts.prompt, ids, text }) + '\n' : text + '\n',
       );
@@ -106,7 +113,7 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .option('--seq-len <n>', 'tokens per segment', '128')
     .option(
       '--bos <mode>',
-      'first: one BOS at the start of the stream; every: a BOS before each segment',
+      'first: one BOS at the start of the stream; every: a BOS before each segment (EOS where the vocabulary has no BOS)',
       'first',
     )
     .option('--batch <n>', 'segments per forward pass', '8')
@@ -129,11 +136,12 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
         adapter: opts.adapter as string | undefined,
       });
       const stream = m.tokenizer.encode(readFileSync(file, 'utf8'));
+      const start = sequenceStartToken(m.tokenizer);
       let segments = perplexitySegments(
         stream,
         intOption(opts.seqLen, '--seq-len', 2),
         bos as BosMode,
-        m.tokenizer.bosId,
+        start.id,
       );
       if (opts.limit !== undefined) segments = segments.slice(0, intOption(opts.limit, '--limit', 1));
       const quiet = Boolean(opts.json) || !process.stderr.isTTY;
@@ -142,10 +150,12 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
         onProgress: quiet ? undefined : (d, t) => process.stderr.write(`\rsegments ${d}/${t}`),
       });
       if (!quiet) process.stderr.write('\n');
+      const where = bos === 'first' ? 'at the start of the text' : 'before each segment';
       process.stdout.write(
         opts.json
-          ? JSON.stringify(result) + '\n'
-          : `ppl ${result.ppl.toFixed(4)} (nll ${result.nll.toFixed(5)}, ${result.tokens} tokens, ${result.segments} segments)\n`,
+          ? JSON.stringify({ ...result, bos, startToken: start }) + '\n'
+          : `ppl ${result.ppl.toFixed(4)} (nll ${result.nll.toFixed(5)}, ${result.tokens} tokens, ${result.segments} segments)\n` +
+              `bos ${bos}: ${describeStartToken(start)} ${where}\n`,
       );
     });
 }

@@ -104,6 +104,7 @@ function settingsOf(
     unit,
     iterative: Boolean(o.iterative),
     calib: calib ? calib.source : null,
+    ...(calib?.documentStart ? { documentStart: calib.documentStart } : {}),
     ...(o.field ? { field: o.field } : {}),
     ...(calib
       ? { samples: calib.windows.length, seqLen: calib.settings.seqLen, seed: calib.settings.seed }

@@ -40,6 +40,11 @@ const RUN_FLAGS: [field: string, arg: string, description: string][] = [
   ['data-dir', '<dir>', 'zero-shot task files (default $SHORTEN_DATA; skipped when neither)'],
   ['tasks', '<list>', 'zero-shot tasks: all or a comma-separated list (default all)'],
   ['zeroshot-limit', '<n>', 'questions per task (default 100)'],
+  [
+    'zeroshot-bos',
+    '<mode>',
+    "auto (BOS when the tokenizer adds it), never (the paper's harness) or always (default auto)",
+  ],
   ['bench-batch-sizes', '<list>', 'generation batch sizes (default 1,4,16)'],
   ['bench-new-tokens', '<n>', 'tokens generated per row (default 32)'],
   ['bench-runs', '<n>', 'timed runs per batch size, median reported (default 2)'],

@@ -1,6 +1,8 @@
 // Perplexity as the paper measures it: the text tokenized without special tokens, cut into
-// non-overlapping segments of seqLen tokens (the last partial one dropped), with one BOS at the
-// very start of the stream ('first') or a BOS before every segment ('every').
+// non-overlapping segments of seqLen tokens (the last partial one dropped), with one start token
+// at the very start of the stream ('first') or one before every segment ('every'). The start token
+// is BOS, or EOS for a vocabulary without BOS (sequenceStartToken, lm-evaluation-harness's
+// prefix_token_id, which its rolling loglikelihood puts before the first window).
 import type { LlamaInference } from '../model/inference.js';
 
 export type BosMode = 'first' | 'every';
@@ -12,23 +14,23 @@ export interface PerplexityResult {
   segments: number;
 }
 
-/** Splits a token stream into the segments that are scored. */
+/** Splits a token stream into the segments that are scored; `startId` is the token put first. */
 export function perplexitySegments(
   stream: number[],
   seqLen: number,
   bos: BosMode,
-  bosId: number,
+  startId: number,
 ): number[][] {
   if (!(Number.isInteger(seqLen) && seqLen >= 2))
     throw new RangeError(`seq-len must be an integer ≥ 2 (got ${seqLen})`);
   const segments: number[][] = [];
   if (bos === 'first') {
-    const all = [bosId, ...stream];
+    const all = [startId, ...stream];
     for (let s = 0; s + seqLen <= all.length; s += seqLen) segments.push(all.slice(s, s + seqLen));
   } else {
     const body = seqLen - 1;
     for (let s = 0; s + body <= stream.length; s += body)
-      segments.push([bosId, ...stream.slice(s, s + body)]);
+      segments.push([startId, ...stream.slice(s, s + body)]);
   }
   return segments;
 }

@@ -3,9 +3,10 @@
 // encoded once and the continuation is what lies beyond the context's own tokens (with a
 // SentencePiece tokenizer the continuation's leading space is thereby encoded in place).
 import type { Tokenizer } from '../text/tokenizer.js';
+import type { ContextPrefix } from './zeroshot-bos.js';
 
 export interface EncodedPair {
-  /** BOS then the context's tokens, left-truncated when the pair exceeds the model's context. */
+  /** The prefix (BOS or nothing) then the context's tokens, left-truncated when the pair exceeds the model's context. */
   context: number[];
   continuation: number[];
 }
@@ -15,6 +16,7 @@ export function encodePair(
   context: string,
   continuation: string,
   maxSeqLen: number,
+  prefix: ContextPrefix,
 ): EncodedPair {
   const stripped = context.replace(/\s+$/u, '');
   const moved = context.slice(stripped.length);
@@ -32,7 +34,8 @@ export function encodePair(
     const keep = maxSeqLen - 1;
     return { context: [cont[cont.length - keep - 1]], continuation: cont.slice(cont.length - keep) };
   }
-  let ctx = [tokenizer.bosId, ...contextIds];
+  // An empty context is scored after one token, as the harness does (see ContextPrefix.emptyContext).
+  let ctx = contextIds.length === 0 ? [prefix.emptyContext] : [...prefix.tokens, ...contextIds];
   // The harness feeds (context + continuation)[-(maxLen + 1):][:-1]: the context loses its head.
   const over = ctx.length + cont.length - 1 - maxSeqLen;
   if (over > 0) ctx = ctx.slice(over);

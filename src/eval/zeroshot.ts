@@ -1,7 +1,7 @@
 // Zero-shot multiple-choice accuracy, lm-evaluation-harness's protocol: each choice scored by
 // the summed log-probability of its continuation; acc takes the argmax, acc_norm the argmax
 // after dividing by the choice's length in characters. The paper's average is the mean of the
-// metric it reports per task, × 100.
+// metric it reports per task, × 100. What precedes each context is chosen by --bos (zeroshot-bos.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LlamaInference } from '../model/inference.js';
@@ -9,7 +9,9 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import type { TaskDefinition, TaskName } from './tasks/definitions.js';
 import { readTaskQuestions } from './tasks/task-rows.js';
 import type { Question } from './tasks/task-rows.js';
+import { contextPrefix, type ContextPrefix, type ZeroShotBosMode } from './zeroshot-bos.js';
 import { encodePair } from './zeroshot-encode.js';
+import type { StartToken } from '../text/sequence-start.js';
 import type { ScoreRequest } from './zeroshot-score.js';
 import { continuationLogLikelihoods } from './zeroshot-score.js';
 
@@ -19,8 +21,17 @@ export interface TaskScore {
   n: number;
 }
 
+/** What went before each context, as the results report it. */
+export interface ZeroShotBos {
+  mode: ZeroShotBosMode;
+  /** The token put before every context, or null. */
+  token: StartToken | null;
+  description: string;
+}
+
 export interface ZeroShotResult {
   tasks: Partial<Record<TaskName, TaskScore>>;
+  bos: ZeroShotBos;
   /** Mean over the tasks run of the metric the paper reports for each, × 100. */
   average: number;
 }
@@ -28,6 +39,8 @@ export interface ZeroShotResult {
 export interface ZeroShotOptions {
   limit?: number;
   batch?: number;
+  /** Default 'auto': BOS before each context when the tokenizer's own encoding adds it. */
+  bos?: ZeroShotBosMode;
   onProgress?: (task: TaskName, done: number, total: number) => void;
 }
 
@@ -43,12 +56,13 @@ export function scoreQuestions(
   model: LlamaInference,
   tokenizer: Tokenizer,
   questions: Question[],
-  opts: { batch?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: { batch?: number; onProgress?: (done: number, total: number) => void; prefix?: ContextPrefix } = {},
 ): TaskScore {
+  const prefix = opts.prefix ?? contextPrefix(tokenizer, 'auto');
   const requests: ScoreRequest[] = [];
   for (const q of questions)
     for (let c = 0; c < q.contexts.length; c++)
-      requests.push(encodePair(tokenizer, q.contexts[c], q.continuations[c], model.config.maxSeqLen));
+      requests.push(encodePair(tokenizer, q.contexts[c], q.continuations[c], model.config.maxSeqLen, prefix));
   const sums = continuationLogLikelihoods(model, requests, opts);
   let acc = 0;
   let accNorm = 0;
@@ -77,11 +91,17 @@ export function zeroShot(
   dataDir: string,
   opts: ZeroShotOptions = {},
 ): ZeroShotResult {
-  const result: ZeroShotResult = { tasks: {}, average: 0 };
+  const prefix = contextPrefix(tokenizer, opts.bos ?? 'auto');
+  const result: ZeroShotResult = {
+    tasks: {},
+    bos: { mode: prefix.mode, token: prefix.token, description: prefix.description },
+    average: 0,
+  };
   let reported = 0;
   for (const task of tasks) {
     const questions = readTaskQuestions(task, taskFile(task, dataDir), opts.limit);
     const score = scoreQuestions(model, tokenizer, questions, {
+      prefix,
       batch: opts.batch,
       onProgress: opts.onProgress ? (d, t) => opts.onProgress?.(task.name, d, t) : undefined,
     });

@@ -35,3 +35,26 @@ export function typedTokenizerKeys(plain: Record<string, unknown>): GgufMetadata
   }
   return md;
 }
+
+/**
+ * The keys with the token list padded to the model's vocabulary (Qwen2.5's embedding has 151936
+ * rows for 151665 tokens): llama.cpp sizes the embedding by the token count, and
+ * convert_hf_to_gguf.py fills the gap with unused [PAD<id>] tokens (score -1000 where scores exist).
+ */
+export function paddedTokenizerKeys(
+  plain: Record<string, unknown>,
+  vocabSize: number,
+): Record<string, unknown> {
+  const tokens = plain['tokenizer.ggml.tokens'];
+  if (!Array.isArray(tokens) || tokens.length >= vocabSize) return plain;
+  const ids = Array.from({ length: vocabSize - tokens.length }, (_, i) => tokens.length + i);
+  const padded: Record<string, unknown> = {
+    ...plain,
+    'tokenizer.ggml.tokens': [...tokens, ...ids.map((id) => `[PAD${id}]`)],
+  };
+  const types = plain['tokenizer.ggml.token_type'];
+  if (Array.isArray(types)) padded['tokenizer.ggml.token_type'] = [...types, ...ids.map(() => 5)];
+  const scores = plain['tokenizer.ggml.scores'];
+  if (Array.isArray(scores)) padded['tokenizer.ggml.scores'] = [...scores, ...ids.map(() => -1000)];
+  return padded;
+}

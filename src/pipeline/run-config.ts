@@ -63,6 +63,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   'data-dir': z.string().min(1).optional(),
   tasks: z.string().min(1).default('all'),
   'zeroshot-limit': positiveInt.default(100),
+  'zeroshot-bos': z.enum(['auto', 'never', 'always']).default('auto'),
   'bench-batch-sizes': intList.default([1, 4, 16]),
   'bench-new-tokens': positiveInt.default(32),
   'bench-runs': positiveInt.default(2),

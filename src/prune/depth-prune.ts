@@ -94,7 +94,9 @@ export function pruneRecord(
     remove: o.remove ?? null,
     protect_first: o.protectFirst,
     protect_last: o.protectLast,
-    calibration: o.calib ? { source: o.calib.source, ...o.calib.settings } : null,
+    calibration: o.calib
+      ? { source: o.calib.source, document_start: o.calib.documentStart ?? null, ...o.calib.settings }
+      : null,
     scores: plan.scores
       ? plan.scores.indices.map((index, k) => ({ index, score: plan.scores!.scores[k] }))
       : null,

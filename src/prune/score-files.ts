@@ -12,6 +12,8 @@ export interface ScoreSettings {
   unit: string;
   iterative: boolean;
   calib: string | null;
+  /** What each calibration document's tokens start with (BOS, or none for a vocabulary without). */
+  documentStart?: string;
   field?: string;
   samples?: number;
   seqLen?: number;

@@ -130,7 +130,7 @@ function zeroShotTable(r: RunResults): string {
   });
   return (
     `<table><thead><tr><th>model</th>${head}<th>average</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    `<p class="caption">Accuracy × 100 on the first ${z.limit} questions of each task (lm-evaluation-harness protocol; the metric the paper reports per task).</p>`
+    `<p class="caption">Accuracy × 100 on the first ${z.limit} questions of each task (lm-evaluation-harness protocol; the metric the paper reports per task).${z.bos ? ` BOS ${esc(z.bos)}.` : ''}</p>`
   );
 }
 

@@ -16,6 +16,8 @@ export interface TextSource {
   sequences?: number;
   seqLen?: number;
   seed?: number;
+  /** What each sequence starts with: BOS, EOS standing in for a missing BOS, or nothing. */
+  start?: string;
 }
 
 export interface StageTiming {
@@ -83,7 +85,15 @@ export interface EvaluateResult extends StageTiming {
   seqLen: number;
   models: ModelMeasure[];
   sweep: PerplexityPoint[];
-  zeroshot: { ran: boolean; reason: string | null; dataDir: string | null; limit: number; tasks: string[] };
+  zeroshot: {
+    ran: boolean;
+    reason: string | null;
+    dataDir: string | null;
+    limit: number;
+    tasks: string[];
+    /** What went before each context (--zeroshot-bos); absent in results written before it was recorded. */
+    bos?: string;
+  };
 }
 
 export interface BenchmarkResult extends StageTiming {

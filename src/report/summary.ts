@@ -56,6 +56,7 @@ export function runSummary(r: RunResults): Record<string, unknown> {
       ran: r.evaluate.zeroshot.ran,
       reason: r.evaluate.zeroshot.reason,
       limit: r.evaluate.zeroshot.limit,
+      bos: r.evaluate.zeroshot.bos ?? null,
       original: zs(original),
       pruned: zs(pruned),
       healed: zs(healed),

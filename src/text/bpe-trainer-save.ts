@@ -5,17 +5,21 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../formats/atomic-write.js';
 import { llamaTokenizerJsonFromVocab } from './sentencepiece-tokenizer-json.js';
 import type { SentencePieceVocab } from './sentencepiece-vocab.js';
+import { generatedTokenizerConfig } from './tokenizer-config-writer.js';
 
 /** tokenizer_config.json as save-model.ts writes it (no model_max_length: there is no model yet). */
 export function tokenizerConfigOf(vocab: SentencePieceVocab): Record<string, unknown> {
-  return {
-    tokenizer_class: 'LlamaTokenizerFast',
-    bos_token: vocab.pieces[vocab.bosId],
-    eos_token: vocab.pieces[vocab.eosId],
-    add_bos_token: true,
-    add_eos_token: false,
-    clean_up_tokenization_spaces: false,
-  };
+  return generatedTokenizerConfig({
+    kind: 'sentencepiece',
+    bosToken: vocab.pieces[vocab.bosId],
+    eosToken: vocab.pieces[vocab.eosId],
+    padToken: vocab.padId === null ? null : vocab.pieces[vocab.padId],
+    unkToken: vocab.unkId === null ? null : vocab.pieces[vocab.unkId],
+    addBosToken: true,
+    addEosToken: false,
+    cleanUpSpaces: false,
+    chatTemplate: null,
+  });
 }
 
 /** Writes `tokenizerJsonPath` and tokenizer_config.json beside it, each atomically. */

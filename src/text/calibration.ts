@@ -1,9 +1,12 @@
 // Calibration text for the pruning criteria, drawn as the paper (LLM-Pruner's get_examples) does:
 // random documents holding at least seq-len tokens, each used once, and a random window of seq-len
 // tokens from each. Seeded, so the same file, settings and seed always give the same windows.
+// Documents are tokenized as the paper's `tokenizer(text)` call does: with the special tokens the
+// tokenizer's own encoding adds (BOS for Llama; nothing for Qwen, whose vocabulary has no BOS).
 import { readFileSync } from 'node:fs';
 import { seededRandom } from '../model/sampling.js';
 import { splitDocuments } from './packing.js';
+import { describeStartToken, ownPrefix, sequenceStartToken, withOwnSpecialTokens } from './sequence-start.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface CalibrationSettings {
@@ -17,13 +20,15 @@ export const DEFAULT_CALIBRATION: CalibrationSettings = { samples: 10, seqLen: 1
 export interface CalibrationWindow {
   /** Index of the document in the file (0-based, in file order). */
   document: number;
-  /** Token offset of the window inside the document's tokens (BOS included). */
+  /** Token offset of the window inside the document's tokens (a BOS the tokenizer adds included). */
   start: number;
   tokens: number[];
 }
 
 export interface CalibrationSet {
   source: string;
+  /** What each document's tokens start with (absent in calib.json files written before it was recorded). */
+  documentStart?: string;
   settings: CalibrationSettings;
   windows: CalibrationWindow[];
 }
@@ -63,14 +68,26 @@ export function readCalibrationDocuments(file: string, opts: { field?: string } 
   return splitDocuments(text);
 }
 
+type CalibrationTokenizer = Pick<
+  Tokenizer,
+  'encode' | 'bosId' | 'eosId' | 'addBosToken' | 'addEosToken' | 'tokenToPiece'
+>;
+
+/** What sampleCalibration puts before each document's text, in words. */
+export function documentStartOf(tokenizer: CalibrationTokenizer): string {
+  return ownPrefix(tokenizer).length > 0
+    ? `${describeStartToken(sequenceStartToken(tokenizer))}, as the tokenizer adds it`
+    : 'no BOS: the tokenizer adds none (add_bos_token false or no BOS token)';
+}
+
 /**
  * Draws `samples` windows: documents are visited in a seeded random order (so none repeats), those
  * shorter than seqLen tokens are skipped, and each kept one gives a window at a seeded random start.
- * Documents are tokenized with BOS, as the paper's tokenizer call does.
+ * Documents are tokenized with the tokenizer's own special tokens, as the paper's tokenizer call does.
  */
 export function sampleCalibration(
   documents: readonly string[],
-  tokenizer: Pick<Tokenizer, 'encode'>,
+  tokenizer: CalibrationTokenizer,
   settings: CalibrationSettings,
   source = 'calibration text',
 ): CalibrationSet {
@@ -87,7 +104,7 @@ export function sampleCalibration(
     const j = k + Math.floor(random() * (order.length - k));
     [order[k], order[j]] = [order[j], order[k]];
     const doc = order[k];
-    const ids = tokenizer.encode(documents[doc], { bos: true });
+    const ids = withOwnSpecialTokens(tokenizer, tokenizer.encode(documents[doc]));
     if (ids.length < seqLen) continue;
     const start = Math.floor(random() * (ids.length - seqLen + 1));
     windows.push({ document: doc, start, tokens: ids.slice(start, start + seqLen) });
@@ -98,7 +115,7 @@ export function sampleCalibration(
       'documents',
       `at least ${samples} documents of ≥ ${seqLen} tokens (found ${windows.length} among ${documents.length})`,
     );
-  return { source, settings: { ...settings }, windows };
+  return { source, documentStart: documentStartOf(tokenizer), settings: { ...settings }, windows };
 }
 
 /** The windows as one (samples, seqLen) row-major id batch. */
@@ -130,6 +147,7 @@ export function readCalibrationJson(file: string): CalibrationSet {
       throw new CalibrationError(file, `windows[${i}].tokens`, `${T} non-negative integer ids`);
   return {
     source: String(o.source ?? file),
+    ...(typeof o.documentStart === 'string' ? { documentStart: o.documentStart } : {}),
     settings: { samples: o.windows.length, seqLen: T, seed: Number(o.settings.seed) },
     windows: o.windows,
   };

@@ -1,9 +1,11 @@
 // Instruction data in the Alpaca shape ({instruction, input, output} rows, JSON array or JSONL),
 // rendered with alpaca-lora's prompt template (tloen/alpaca-lora templates/alpaca.json) and
-// tokenized as its finetune.py does: BOS + prompt + response, cut at the cutoff, EOS appended when
-// it fits, and the prompt's tokens left out of the loss unless training on inputs.
+// tokenized as its finetune.py does: prompt + response with the BOS the tokenizer adds (none for
+// Qwen), cut at the cutoff, EOS appended when it fits, and the prompt's tokens left out of the loss
+// unless training on inputs.
 import { readFileSync } from 'node:fs';
 import type { TrainingExample } from './packing.js';
+import { ownPrefix } from './sequence-start.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface InstructionRow {
@@ -82,9 +84,12 @@ export function tokenizeInstruction(
   o: InstructionTokenizeOptions,
 ): TrainingExample {
   const prompt = alpacaPrompt(row);
-  let ids = [tokenizer.bosId, ...tokenizer.encode(prompt + row.output)].slice(0, o.cutoff);
+  const prefix = ownPrefix(tokenizer);
+  let ids = [...prefix, ...tokenizer.encode(prompt + row.output)].slice(0, o.cutoff);
   if (ids.length < o.cutoff) ids = [...ids, tokenizer.eosId];
-  const promptLen = o.trainOnInputs ? 0 : Math.min(ids.length, 1 + tokenizer.encode(prompt).length);
+  const promptLen = o.trainOnInputs
+    ? 0
+    : Math.min(ids.length, prefix.length + tokenizer.encode(prompt).length);
   const targets = new Int32Array(ids.length).fill(-1);
   // Position t predicts token t+1; tokens of the prompt are not predicted.
   for (let t = 0; t + 1 < ids.length; t++) if (t + 1 >= promptLen) targets[t] = ids[t + 1];

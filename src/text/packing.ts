@@ -1,5 +1,7 @@
-// Plain text as language-modelling examples: documents tokenized with BOS/EOS around each, joined
-// into one stream and cut into fixed-length sequences (the last partial one dropped), as CPT packs.
+// Plain text as language-modelling examples: documents tokenized with EOS after each (and BOS before
+// it when the tokenizer adds BOS; Qwen's has none, SmolLM's adds none), joined into one stream and
+// cut into fixed-length sequences (the last partial one dropped), as CPT packs.
+import { ownPrefix } from './sequence-start.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** One training row: input ids and, per position, the id to predict next (-1: not scored). */
@@ -21,11 +23,11 @@ export function shiftedTargets(ids: Int32Array): Int32Array {
   return t;
 }
 
-/** Packs [BOS, doc, EOS] streams into rows of exactly `seqLen` tokens. */
+/** Packs [...prefix, ...doc, EOS] streams into rows of exactly `seqLen` tokens (prefix: [BOS] or []). */
 export function packDocuments(
   docs: number[][],
   seqLen: number,
-  bosId: number,
+  prefix: readonly number[],
   eosId: number,
 ): TrainingExample[] {
   if (!(Number.isInteger(seqLen) && seqLen >= 2))
@@ -34,7 +36,7 @@ export function packDocuments(
   let row = new Int32Array(seqLen);
   let fill = 0;
   for (const doc of docs) {
-    for (const id of [bosId, ...doc, eosId]) {
+    for (const id of [...prefix, ...doc, eosId]) {
       row[fill++] = id;
       if (fill === seqLen) {
         rows.push({ ids: row, targets: shiftedTargets(row) });
@@ -54,5 +56,5 @@ export function packTextFiles(
 ): { rows: TrainingExample[]; documents: number } {
   const docs: number[][] = [];
   for (const text of texts) for (const d of splitDocuments(text)) docs.push(tokenizer.encode(d));
-  return { rows: packDocuments(docs, seqLen, tokenizer.bosId, tokenizer.eosId), documents: docs.length };
+  return { rows: packDocuments(docs, seqLen, ownPrefix(tokenizer), tokenizer.eosId), documents: docs.length };
 }

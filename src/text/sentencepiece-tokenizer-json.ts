@@ -40,7 +40,8 @@ export function llamaTokenizerJsonFromVocab(vocab: SentencePieceVocab): Record<s
       special,
     });
   });
-  const vocabObject: Record<string, number> = {};
+  // No prototype: a piece may be spelled "__proto__".
+  const vocabObject = Object.create(null) as Record<string, number>;
   vocab.pieces.forEach((piece, id) => {
     vocabObject[piece] = id;
   });

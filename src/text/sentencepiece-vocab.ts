@@ -3,7 +3,7 @@
 
 import { TokenizerFormatError } from './tokenizer-errors.js';
 
-/** SentencePiece token types, numbered as sentencepiece_model.proto and GGUF's token_type do. */
+/** SentencePiece token types, numbered as sentencepiece_model.proto and GGUF's token_type (of every tokenizer model) do. */
 export const SentencePieceTokenType = {
   normal: 1,
   unknown: 2,

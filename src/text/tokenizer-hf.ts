@@ -1,49 +1,72 @@
 // The Tokenizer implementation over @huggingface/tokenizers. Every vocabulary format ends here:
-// tokenizer.json directly, SentencePiece-BPE vocabularies after conversion to the Llama-2 form.
+// tokenizer.json directly (SentencePiece-BPE or byte-level BPE), tok*.bin and GGUF vocabularies
+// after conversion to the matching tokenizer.json form.
 
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import { sentencePieceVocabFromTokenizerJson } from './sentencepiece-tokenizer-json.js';
+import { byteLevelGgufMetadata } from './byte-level-gguf.js';
+import { addedTokensOf, isRecord, modelMerges } from './json-values.js';
+import { sentencePieceGgufMetadata } from './sentencepiece-gguf.js';
 import type { SentencePieceVocab } from './sentencepiece-vocab.js';
-import { MergeBoundarySplitter } from './tokenizer-merge-boundaries.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer.js';
+import { generatedTokenizerConfig, type TokenizerKind } from './tokenizer-config-writer.js';
 import { TokenizerFormatError } from './tokenizer-errors.js';
+import { MergeBoundarySplitter } from './tokenizer-merge-boundaries.js';
+import type { TokenizerSettings } from './tokenizer-special-tokens.js';
+import { exactPreTokenizer } from './tokenizers-js-exact.js';
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+export type { TokenizerSettings } from './tokenizer-special-tokens.js';
+
+/** Where a tokenizer came from. */
+export interface TokenizerOrigin {
+  /** Names the tokenizer in errors: a file path or a description. */
+  source: string;
+  /** The folder of the tokenizer.json it was read from, or null (GGUF, tok*.bin, an object). */
+  folder: string | null;
+  /** The SentencePiece vocabulary it was converted from, if any (its scores go into GGUF unchanged). */
+  vocab: SentencePieceVocab | null;
 }
 
-/** What the tokenizer needs beyond tokenizer.json: special ids and how GGUF should describe BOS/EOS use. */
-export interface TokenizerSettings {
-  bosId: number;
-  eosId: number;
-  padId: number | null;
-  addBosToken: boolean;
-  addEosToken: boolean;
+/** Byte-level BPE (GPT-2, Llama 3, Qwen): a BPE model without byte fallback and a ByteLevel decoder. */
+export function tokenizerKindOf(json: Record<string, unknown>): TokenizerKind {
+  const model = json.model;
+  const decoder = json.decoder;
+  const byteLevelDecoder =
+    isRecord(decoder) &&
+    (decoder.type === 'ByteLevel' ||
+      (decoder.type === 'Sequence' &&
+        Array.isArray(decoder.decoders) &&
+        decoder.decoders.some((d) => isRecord(d) && d.type === 'ByteLevel')));
+  return isRecord(model) && model.type === 'BPE' && model.byte_fallback !== true && byteLevelDecoder
+    ? 'byte-level'
+    : 'sentencepiece';
 }
 
 export class HuggingFaceTokenizer implements Tokenizer {
   readonly vocabSize: number;
-  readonly bosId: number;
+  readonly bosId: number | null;
   readonly eosId: number;
   readonly padId: number | null;
+  readonly addBosToken: boolean;
+  readonly addEosToken: boolean;
+  readonly sourceFolder: string | null;
+  readonly kind: TokenizerKind;
   /** Ids of tokenizer.json's added tokens marked special: what decode's skipSpecial drops. */
   private readonly specialIds: ReadonlySet<number>;
-  /** Set when encoding may bypass tokenizers.js's own pipeline (see tokenizer-merge-boundaries.ts). */
+  /** Set when encoding may cut the text into words first (see tokenizer-merge-boundaries.ts). */
   private readonly splitter: MergeBoundarySplitter | null;
+  /** Encoding must go through tokenizers.js's own encode (options that edit the text are set). */
+  private readonly ownEncode: boolean;
+  private readonly source: string;
 
-  /**
-   * `json` is the tokenizer.json object `hf` was built from (see buildHfTokenizer), `vocab` the
-   * SentencePiece vocabulary `json` was converted from, when there was one (its scores then go
-   * into GGUF metadata unchanged).
-   */
+  /** `json` is the tokenizer.json object `hf` was built from (see buildHfTokenizer). */
   constructor(
     private readonly json: Record<string, unknown>,
     private readonly hf: HfTokenizer,
-    config: Record<string, unknown>,
+    private readonly config: Record<string, unknown>,
     private readonly settings: TokenizerSettings,
-    private readonly source: string,
-    private readonly vocab: SentencePieceVocab | null = null,
+    private readonly origin: TokenizerOrigin,
   ) {
+    this.source = origin.source;
     let size = 0;
     for (const id of this.hf.get_vocab(true).values()) size = Math.max(size, id + 1);
     this.vocabSize = size;
@@ -54,19 +77,27 @@ export class HuggingFaceTokenizer implements Tokenizer {
     ];
     for (const [field, id] of ids) {
       if (id !== null && (!Number.isInteger(id) || id < 0 || id >= size)) {
-        throw new TokenizerFormatError(source, field, `expected a token id in 0..${size - 1}, got ${id}`);
+        throw new TokenizerFormatError(
+          this.source,
+          field,
+          `expected a token id in 0..${size - 1}, got ${id}`,
+        );
       }
     }
     this.bosId = settings.bosId;
     this.eosId = settings.eosId;
     this.padId = settings.padId;
-    const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
+    this.addBosToken = settings.addBosToken && settings.bosId !== null;
+    this.addEosToken = settings.addEosToken;
+    this.sourceFolder = origin.folder;
+    this.kind = tokenizerKindOf(json);
     this.specialIds = new Set(
-      added
-        .filter((t: unknown) => isRecord(t) && t.special === true)
-        .map((t: Record<string, unknown>) => Number(t.id)),
+      addedTokensOf(json)
+        .filter((t) => t.special)
+        .map((t) => t.id),
     );
-    this.splitter = mergeBoundarySplitterFor(json, config, hf);
+    this.splitter = mergeBoundarySplitterFor(json, hf);
+    this.ownEncode = config.remove_space === true || config.do_lowercase_and_remove_accent === true;
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
@@ -76,19 +107,27 @@ export class HuggingFaceTokenizer implements Tokenizer {
         `${this.source}: encode: text has a character with no token and the vocabulary has no unknown token`,
       );
     }
-    return [...(opts.bos ? [this.bosId] : []), ...ids, ...(opts.eos ? [this.eosId] : [])];
+    if (opts.bos && this.bosId === null)
+      throw new Error(
+        `${this.source}: encode: asked for a BOS token, but the vocabulary has none (see sequenceStartToken)`,
+      );
+    return [...(opts.bos ? [this.bosId as number] : []), ...ids, ...(opts.eos ? [this.eosId] : [])];
   }
 
+  /**
+   * What tokenizers.js's encode does for text holding no added token: normalizer, pre-tokenizer,
+   * model. Calling the parts directly keeps added tokens (<|eot_id|>, <s>) written in the text as
+   * text, as llama.cpp's tokenizer does without parse_special.
+   */
   private encodeText(text: string): (number | undefined)[] {
     const model = this.hf.model;
-    if (this.splitter === null || model === null)
-      return this.hf.encode(text, { add_special_tokens: false }).ids;
-    // What tokenizers.js's encode does when there are no added tokens and no pre-tokenizer, with the
-    // normalized text cut into words first.
+    if (this.ownEncode || model === null) return this.hf.encode(text, { add_special_tokens: false }).ids;
     const normalized = this.hf.normalizer === null ? text : this.hf.normalizer(text);
-    return model(this.splitter.split(normalized)).map(
-      (token: string) => model.tokens_to_ids.get(token) ?? model.unk_token_id,
-    );
+    let words: string[];
+    if (this.splitter !== null) words = this.splitter.split(normalized);
+    else if (this.hf.pre_tokenizer !== null) words = this.hf.pre_tokenizer(normalized, { section_index: 0 });
+    else words = [normalized];
+    return model(words).map((token: string) => model.tokens_to_ids.get(token) ?? model.unk_token_id);
   }
 
   decode(ids: number[], opts: DecodeOptions = {}): string {
@@ -114,78 +153,45 @@ export class HuggingFaceTokenizer implements Tokenizer {
     return piece;
   }
 
+  pieceToId(piece: string): number | null {
+    return this.hf.token_to_id(piece) ?? null;
+  }
+
   toTokenizerJson(): object {
     return structuredClone(this.json);
   }
 
-  toGgufMetadata(): Record<string, unknown> {
-    const vocab = this.vocab ?? this.sentencePieceVocab();
-    const metadata: Record<string, unknown> = {
-      'tokenizer.ggml.model': 'llama',
-      'tokenizer.ggml.tokens': [...vocab.pieces],
-      'tokenizer.ggml.scores': [...vocab.scores],
-      'tokenizer.ggml.token_type': [...vocab.types],
-      'tokenizer.ggml.bos_token_id': this.bosId,
-      'tokenizer.ggml.eos_token_id': this.eosId,
-    };
-    if (vocab.unkId !== null) metadata['tokenizer.ggml.unknown_token_id'] = vocab.unkId;
-    if (this.padId !== null) metadata['tokenizer.ggml.padding_token_id'] = this.padId;
-    metadata['tokenizer.ggml.add_bos_token'] = this.settings.addBosToken;
-    metadata['tokenizer.ggml.add_eos_token'] = this.settings.addEosToken;
-    return metadata;
-  }
-
-  /** GGUF's 'llama' tokenizer model is SentencePiece BPE: only a BPE tokenizer.json with byte fallback maps onto it. */
-  private sentencePieceVocab(): SentencePieceVocab {
+  toTokenizerConfig(): Record<string, unknown> {
     const model = this.json.model;
-    if (!isRecord(model) || model.type !== 'BPE' || model.byte_fallback !== true || !isRecord(model.vocab)) {
-      throw new TokenizerFormatError(
-        this.source,
-        'model',
-        "expected a BPE model with byte_fallback (the Llama SentencePiece form) to write tokenizer.ggml.model 'llama'",
-      );
-    }
-    const merges = modelMerges(model);
-    const added = Array.isArray(this.json.added_tokens) ? this.json.added_tokens : [];
-    const addedTokens = added.filter(isRecord).map((t) => ({
-      id: Number(t.id),
-      content: String(t.content),
-      special: t.special === true,
-    }));
-    return sentencePieceVocabFromTokenizerJson(
-      {
-        vocab: this.hf.get_vocab(true),
-        merges,
-        unkToken: typeof model.unk_token === 'string' ? model.unk_token : null,
-      },
-      addedTokens,
-      this.settings,
-      this.source,
-    );
+    const unk = isRecord(model) && typeof model.unk_token === 'string' ? model.unk_token : null;
+    const piece = (id: number | null): string | null => (id === null ? null : this.tokenToPiece(id));
+    return generatedTokenizerConfig({
+      kind: this.kind,
+      bosToken: piece(this.bosId),
+      eosToken: this.tokenToPiece(this.eosId),
+      padToken: piece(this.padId),
+      unkToken: unk,
+      addBosToken: this.addBosToken,
+      addEosToken: this.addEosToken,
+      cleanUpSpaces: this.config.clean_up_tokenization_spaces === true,
+      chatTemplate: this.settings.chatTemplate,
+    });
   }
-}
 
-/** BPE merges of a tokenizer.json model, in either of the two forms tokenizer.json uses. */
-function modelMerges(model: Record<string, unknown>): [string, string][] {
-  const merges: [string, string][] = [];
-  for (const merge of Array.isArray(model.merges) ? model.merges : []) {
-    if (typeof merge === 'string') {
-      const [left, right] = merge.split(' ', 2);
-      merges.push([left, right ?? '']);
-    } else if (Array.isArray(merge) && typeof merge[0] === 'string' && typeof merge[1] === 'string') {
-      merges.push([merge[0], merge[1]]);
-    }
+  toGgufMetadata(): Record<string, unknown> {
+    const settings = { ...this.settings, addBosToken: this.addBosToken };
+    if (this.kind === 'byte-level')
+      return byteLevelGgufMetadata(this.json, this.hf.get_vocab(true), this.vocabSize, settings, this.source);
+    return sentencePieceGgufMetadata(this.json, this.hf, settings, this.source, this.origin.vocab);
   }
-  return merges;
 }
 
 /**
  * A splitter when encoding can cut the text into words without changing the result: a BPE model
- * with no word suffixes, no pre-tokenizer, no added tokens to cut out, no config that edits text.
+ * with no word suffixes, no pre-tokenizer, no config that edits text.
  */
 function mergeBoundarySplitterFor(
   json: Record<string, unknown>,
-  config: Record<string, unknown>,
   hf: HfTokenizer,
 ): MergeBoundarySplitter | null {
   const model = json.model;
@@ -196,9 +202,7 @@ function mergeBoundarySplitterFor(
     (model.end_of_word_suffix ?? null) === null &&
     (model.continuing_subword_suffix ?? null) === null &&
     (json.pre_tokenizer ?? null) === null &&
-    hf.get_added_tokens_decoder().size === 0 &&
-    config.remove_space !== true &&
-    config.do_lowercase_and_remove_accent !== true;
+    hf.pre_tokenizer === null;
   return plain ? new MergeBoundarySplitter(modelMerges(model)) : null;
 }
 
@@ -240,10 +244,10 @@ function checkTokenIds(json: Record<string, unknown>, source: string): void {
 
 /**
  * Builds the @huggingface/tokenizers instance, turning its complaints into a TokenizerFormatError.
- * tokenizers.js cuts every added token out of the input text before encoding (so a literal "<s>"
- * in text became BOS, and the text after it got a second dummy prefix). Encoding here treats text
- * as text, as run.c and llama.cpp do, so only added tokens that the model's vocabulary lacks (and
- * without which their ids could not be decoded) are given to it.
+ * Only the added tokens that the model's vocabulary lacks (Llama 3's <|begin_of_text|>, Qwen's
+ * <|im_start|>; without them their ids could not be decoded) are given to it; encoding never cuts
+ * them out of text (see HuggingFaceTokenizer.encodeText). The pre-tokenizer it gets is rewritten
+ * where tokenizers.js would differ from the Rust library (tokenizers-js-exact.ts).
  */
 export function buildHfTokenizer(
   json: Record<string, unknown>,
@@ -258,7 +262,10 @@ export function buildHfTokenizer(
   // tokenizers.js defaults clean_up_tokenization_spaces to true, which rewrites " ." to "." on decode.
   const hfConfig = { ...config, clean_up_tokenization_spaces: config.clean_up_tokenization_spaces ?? false };
   try {
-    const hf = new HfTokenizer({ ...json, added_tokens: addedTokens }, hfConfig);
+    const hf = new HfTokenizer(
+      { ...json, added_tokens: addedTokens, pre_tokenizer: exactPreTokenizer(json.pre_tokenizer) },
+      hfConfig,
+    );
     // tokenizers.js checks a pipeline's parts only when they run (a null decoder step fails on the
     // first decode), so run them once here, where a failure can still name the file.
     hf.decode(hf.encode('Hello, world 1.', { add_special_tokens: false }).ids);

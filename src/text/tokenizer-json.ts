@@ -1,44 +1,13 @@
-// Loads a Hugging Face tokenizer.json (a path or the parsed object), with tokenizer_config.json
-// beside it, when present, for the special tokens and whether BOS/EOS are added.
+// Loads a Hugging Face tokenizer.json (a path or the parsed object), with the files beside it that
+// say what tokenizer.json cannot (tokenizer_config.json, special_tokens_map.json, the chat
+// template): the special tokens, whether the tokenizer's own encoding adds BOS/EOS, the template.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { isRecord } from './json-values.js';
 import { TokenizerFormatError } from './tokenizer-errors.js';
-import { HuggingFaceTokenizer, buildHfTokenizer, isRecord, type TokenizerSettings } from './tokenizer-hf.js';
-
-/** A special token in tokenizer_config.json: a string or an AddedToken object with `content`. */
-function configTokenContent(value: unknown): string | null {
-  if (typeof value === 'string') return value;
-  if (isRecord(value) && typeof value.content === 'string') return value.content;
-  return null;
-}
-
-function resolveSpecialId(
-  hf: HfTokenizer,
-  config: Record<string, unknown>,
-  field: string,
-  fallbacks: string[],
-  source: string,
-): number | null {
-  const named = configTokenContent(config[field]);
-  if (named !== null) {
-    const id = hf.token_to_id(named);
-    if (id === undefined) {
-      throw new TokenizerFormatError(
-        source,
-        `tokenizer_config.json ${field}`,
-        `expected a token in the vocabulary, got ${JSON.stringify(named)}`,
-      );
-    }
-    return id;
-  }
-  for (const candidate of fallbacks) {
-    const id = hf.token_to_id(candidate);
-    if (id !== undefined) return id;
-  }
-  return null;
-}
+import { HuggingFaceTokenizer, buildHfTokenizer } from './tokenizer-hf.js';
+import { resolveTokenizerSettings, type TokenizerSideFiles } from './tokenizer-special-tokens.js';
 
 function readJsonFile(path: string): Record<string, unknown> {
   let parsed: unknown;
@@ -51,9 +20,28 @@ function readJsonFile(path: string): Record<string, unknown> {
   return parsed;
 }
 
+/** The side files in `folder`, each {} / null when absent. */
+function readSideFiles(folder: string): TokenizerSideFiles {
+  const json = (name: string): Record<string, unknown> =>
+    existsSync(join(folder, name)) ? readJsonFile(join(folder, name)) : {};
+  let chatTemplateFile: string | null = null;
+  const jinja = join(folder, 'chat_template.jinja');
+  if (existsSync(jinja)) chatTemplateFile = readFileSync(jinja, 'utf8');
+  else {
+    const template = json('chat_template.json').chat_template;
+    if (typeof template === 'string') chatTemplateFile = template;
+  }
+  return {
+    config: json('tokenizer_config.json'),
+    specialTokensMap: json('special_tokens_map.json'),
+    chatTemplateFile,
+  };
+}
+
 /**
- * Loads a Hugging Face tokenizer.json (a path or the parsed object). Special tokens come from
- * `config`, else from a tokenizer_config.json beside the file, else from the usual names (<s>, </s>).
+ * Loads a Hugging Face tokenizer.json (a path or the parsed object). `config` stands for
+ * tokenizer_config.json; without it, the files beside a path are read. Special tokens absent from
+ * both come from tokenizer.json's post-processor, then from the usual names (<s>, </s>, ...).
  */
 export function loadTokenizerJson(
   pathOrJson: string | object,
@@ -61,52 +49,20 @@ export function loadTokenizerJson(
 ): HuggingFaceTokenizer {
   let json: Record<string, unknown>;
   let source: string;
-  let tokenizerConfig = config ?? {};
+  let folder: string | null = null;
+  let side: TokenizerSideFiles = { config: config ?? {}, specialTokensMap: {}, chatTemplateFile: null };
   if (typeof pathOrJson === 'string') {
     source = pathOrJson;
     json = readJsonFile(pathOrJson);
-    const configPath = join(dirname(pathOrJson), 'tokenizer_config.json');
-    if (config === undefined && existsSync(configPath)) tokenizerConfig = readJsonFile(configPath);
+    folder = dirname(pathOrJson);
+    if (config === undefined) side = readSideFiles(folder);
   } else {
     source = 'tokenizer.json object';
     if (!isRecord(pathOrJson)) throw new TokenizerFormatError(source, '(top level)', 'expected an object');
     json = pathOrJson;
   }
   if (!isRecord(json.model)) throw new TokenizerFormatError(source, 'model', 'expected an object');
-  const hf = buildHfTokenizer(json, tokenizerConfig, source);
-  const bosId = resolveSpecialId(
-    hf,
-    tokenizerConfig,
-    'bos_token',
-    ['<s>', '<|begin_of_text|>', '<|endoftext|>'],
-    source,
-  );
-  const eosId = resolveSpecialId(
-    hf,
-    tokenizerConfig,
-    'eos_token',
-    ['</s>', '<|end_of_text|>', '<|endoftext|>'],
-    source,
-  );
-  const padId = resolveSpecialId(hf, tokenizerConfig, 'pad_token', [], source);
-  if (bosId === null)
-    throw new TokenizerFormatError(
-      source,
-      'bos_token',
-      'expected tokenizer_config.json bos_token or a <s> token',
-    );
-  if (eosId === null)
-    throw new TokenizerFormatError(
-      source,
-      'eos_token',
-      'expected tokenizer_config.json eos_token or a </s> token',
-    );
-  const settings: TokenizerSettings = {
-    bosId,
-    eosId,
-    padId,
-    addBosToken: tokenizerConfig.add_bos_token === undefined ? true : tokenizerConfig.add_bos_token === true,
-    addEosToken: tokenizerConfig.add_eos_token === true,
-  };
-  return new HuggingFaceTokenizer(json, hf, tokenizerConfig, settings, source);
+  const hf = buildHfTokenizer(json, side.config, source);
+  const settings = resolveTokenizerSettings(hf, json, side, source);
+  return new HuggingFaceTokenizer(json, hf, side.config, settings, { source, folder, vocab: null });
 }

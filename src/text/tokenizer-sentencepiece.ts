@@ -5,10 +5,16 @@ import { llamaTokenizerJsonFromVocab } from './sentencepiece-tokenizer-json.js';
 import { validateSentencePieceVocab, type SentencePieceVocab } from './sentencepiece-vocab.js';
 import { HuggingFaceTokenizer, buildHfTokenizer } from './tokenizer-hf.js';
 
+export interface SentencePieceFlags {
+  addBosToken: boolean;
+  addEosToken: boolean;
+  chatTemplate: string | null;
+}
+
 export function tokenizerFromSentencePieceVocab(
   vocab: SentencePieceVocab,
   source: string,
-  flags: { addBosToken: boolean; addEosToken: boolean } = { addBosToken: true, addEosToken: false },
+  flags: SentencePieceFlags = { addBosToken: true, addEosToken: false, chatTemplate: null },
 ): HuggingFaceTokenizer {
   validateSentencePieceVocab(vocab, source);
   const json = llamaTokenizerJsonFromVocab(vocab);
@@ -19,5 +25,5 @@ export function tokenizerFromSentencePieceVocab(
   };
   const hf = buildHfTokenizer(json, config, source);
   const settings = { bosId: vocab.bosId, eosId: vocab.eosId, padId: vocab.padId, ...flags };
-  return new HuggingFaceTokenizer(json, hf, config, settings, source, vocab);
+  return new HuggingFaceTokenizer(json, hf, config, settings, { source, folder: null, vocab });
 }

@@ -14,6 +14,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { perplexity, perplexitySegments } from '../../src/eval/perplexity.js';
 import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
+import { sequenceStartToken } from '../../src/text/tokenizer.js';
 import { QUANTIZED_DIR, TINYSTORIES_VAL, missingFixture } from '../helpers/fixtures.js';
 
 const TOLERANCE = { F32: 1e-6, default: 5e-4, kq256: 3e-3 };
@@ -44,7 +45,7 @@ for (const name of files) {
       assert.ok(ref, `${figures} has a figure for ${type}`);
       const m = openModel(join(QUANTIZED_DIR, name));
       const stream = m.tokenizer.encode(readFileSync(TINYSTORIES_VAL, 'utf8').slice(0, 20000));
-      const segments = perplexitySegments(stream, 128, 'first', m.tokenizer.bosId);
+      const segments = perplexitySegments(stream, 128, 'first', sequenceStartToken(m.tokenizer).id);
       const ours = perplexity(inferenceOf(m), segments, { batch: 8 });
       assert.equal(stream.length, ref.text_tokens);
       assert.equal(ours.tokens, ref.tokens);

@@ -9,6 +9,7 @@ import { FIXTURES, STORIES260K_BIN } from '../helpers/fixtures.js';
 import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
 import { TASKS, parseTaskList } from '../../src/eval/tasks/definitions.js';
 import { readTaskQuestions, TaskRowError } from '../../src/eval/tasks/task-rows.js';
+import { contextPrefix } from '../../src/eval/zeroshot-bos.js';
 import { encodePair } from '../../src/eval/zeroshot-encode.js';
 import { continuationLogLikelihoods, tokenLogProb } from '../../src/eval/zeroshot-score.js';
 import type { ScoreRequest } from '../../src/eval/zeroshot-score.js';
@@ -19,6 +20,7 @@ const TASK_DIR = join(FIXTURES, 'tasks');
 const model = openModel(STORIES260K_BIN);
 const inference = inferenceOf(model);
 const tok = model.tokenizer;
+const withBos = contextPrefix(tok, 'always');
 
 function fromScratch(m: LlamaInference, r: ScoreRequest): number {
   const ids = [...r.context, ...r.continuation.slice(0, -1)];
@@ -35,11 +37,11 @@ test('a context scored once with its KV cache gives the log-probabilities of sco
   for (const name of ['hellaswag', 'piqa', 'winogrande', 'arc_easy'] as const) {
     const task = TASKS.find((t) => t.name === name)!;
     for (const q of readTaskQuestions(task, join(TASK_DIR, task.file), 3))
-      q.contexts.forEach((c, i) => requests.push(encodePair(tok, c, q.continuations[i], 512)));
+      q.contexts.forEach((c, i) => requests.push(encodePair(tok, c, q.continuations[i], 512, withBos)));
   }
   // A one-token continuation, so rows with nothing past the prefill are mixed in.
   requests.push({
-    context: [tok.bosId, ...tok.encode('Once upon a')],
+    context: [1, ...tok.encode('Once upon a')],
     continuation: tok.encode(' time').slice(0, 1),
   });
   const cached = continuationLogLikelihoods(inference, requests, { batch: 3 });
@@ -55,12 +57,12 @@ test('a context scored once with its KV cache gives the log-probabilities of sco
 test('encodePair follows the harness: trailing context whitespace moves to the continuation, BOS first, left truncation', () => {
   const whole = tok.encode('Question: why?\n Answer');
   const ctx = tok.encode('Question: why?');
-  const p = encodePair(tok, 'Question: why?\n', ' Answer', 512);
-  assert.deepEqual(p.context, [tok.bosId, ...ctx]);
+  const p = encodePair(tok, 'Question: why?\n', ' Answer', 512, withBos);
+  assert.deepEqual(p.context, [1, ...ctx]);
   assert.deepEqual(p.continuation, whole.slice(ctx.length));
-  const short = encodePair(tok, 'one two three four five six', ' seven', 6);
+  const short = encodePair(tok, 'one two three four five six', ' seven', 6, withBos);
   assert.equal(short.context.length + short.continuation.length - 1, 6);
-  const full = encodePair(tok, 'one two three four five six', ' seven', 512);
+  const full = encodePair(tok, 'one two three four five six', ' seven', 512, withBos);
   assert.deepEqual(short.context, full.context.slice(full.context.length - short.context.length));
 });
 

@@ -66,7 +66,7 @@ test('documents split at <|endoftext|> or blank lines, packed as BOS doc EOS int
       [7, 8, 9],
     ],
     3,
-    1,
+    [1],
     2,
   );
   assert.deepEqual(

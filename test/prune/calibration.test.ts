@@ -12,12 +12,17 @@ import {
   sampleCalibration,
 } from '../../src/text/calibration.js';
 
-// A character tokenizer: one id per character (plus BOS 1), so lengths are easy to reason about.
+// A character tokenizer: one id per character (plus BOS 1, which it adds), so lengths are easy to reason about.
 const chars = {
   encode: (t: string, o?: { bos?: boolean }) => [
     ...(o?.bos ? [1] : []),
     ...[...t].map((c) => c.charCodeAt(0)),
   ],
+  bosId: 1 as number | null,
+  eosId: 2,
+  addBosToken: true,
+  addEosToken: false,
+  tokenToPiece: (id: number) => (id === 1 ? '<s>' : String.fromCharCode(id)),
 };
 
 test('windows are seeded, from distinct documents long enough, and inside them', (t) => {

@@ -20,6 +20,7 @@ import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../../src/pipeline/save-model.js';
 import { cutModel, planDepthPrune, pruneRecord, writePrunedModel } from '../../src/prune/depth-prune.js';
 import { readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
+import { promptIds } from '../../src/text/tokenizer.js';
 import { QUANTIZED_DIR, STORIES260K_BIN, TINYSTORIES_VAL, missingFixture } from '../helpers/fixtures.js';
 import { formWeights } from '../helpers/model-forms.js';
 import type { ModelForm } from '../helpers/model-forms.js';
@@ -85,7 +86,7 @@ test(
       pruneRecord(STORIES260K_BIN, m.weights, pruned, plan, opts),
     );
     const reloaded = openModel(gguf);
-    const prompt = [reloaded.tokenizer.bosId, ...reloaded.tokenizer.encode('Once upon a time')];
+    const prompt = promptIds(reloaded.tokenizer, 'Once upon a time');
     const theirs = llamaCppGreedy(gguf, prompt, 32);
     const ours = generate(inferenceOf(reloaded), [prompt], {
       maxNewTokens: 32,

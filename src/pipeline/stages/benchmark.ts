@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { benchGenerate, DEFAULT_BENCH_PROMPT } from '../../bench/generate.js';
 import { LlamaInference } from '../../model/inference.js';
 import { removeBlocks } from '../../prune/cut.js';
+import { promptIds } from '../../text/sequence-start.js';
 import type { BenchmarkResult, PruneResult } from '../../report/results.js';
 import { readStageResult } from '../run-results.js';
 import type { RunContext } from './context.js';
@@ -14,17 +15,17 @@ export function benchmarkStage(ctx: RunContext): BenchmarkResult {
   const c = ctx.config;
   const prune = readStageResult<PruneResult>(ctx.dir, 'prune');
   const m = ctx.original();
-  const promptIds = [m.tokenizer.bosId, ...m.tokenizer.encode(DEFAULT_BENCH_PROMPT)];
+  const prompt = promptIds(m.tokenizer, DEFAULT_BENCH_PROMPT);
   const batchSizes = c['bench-batch-sizes'];
   const tick = ctx.progress.task('benchmark', batchSizes.length * 2, 'row');
   let rows = 0;
   const bench = benchGenerate(
     [
-      { name: 'original', inference: new LlamaInference(m.weights, 'original'), promptIds },
+      { name: 'original', inference: new LlamaInference(m.weights, 'original'), promptIds: prompt },
       {
         name: 'pruned',
         inference: new LlamaInference(removeBlocks(m.weights, prune.removed), 'pruned'),
-        promptIds,
+        promptIds: prompt,
       },
     ],
     {

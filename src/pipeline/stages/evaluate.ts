@@ -20,6 +20,7 @@ import type {
   ScoreResult,
   TextSource,
 } from '../../report/results.js';
+import { describeStartToken, sequenceStartToken } from '../../text/sequence-start.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import { openModel } from '../open-model.js';
 import { readStageResult, stageDir } from '../run-results.js';
@@ -34,15 +35,19 @@ function evaluationSegments(
   const file = c['eval-text'];
   if (file) {
     const stream = tokenizer.encode(readFileSync(file, 'utf8'));
-    const segments = perplexitySegments(stream, c['seq-len'], 'first', tokenizer.bosId).slice(
-      0,
-      c['eval-samples'],
-    );
+    const start = sequenceStartToken(tokenizer);
+    const segments = perplexitySegments(stream, c['seq-len'], 'first', start.id).slice(0, c['eval-samples']);
     if (segments.length === 0)
       throw new Error(`${file}: fewer than ${c['seq-len']} tokens; nothing to measure perplexity on`);
     return {
       segments,
-      source: { kind: 'file', source: file, sequences: segments.length, seqLen: c['seq-len'] },
+      source: {
+        kind: 'file',
+        source: file,
+        sequences: segments.length,
+        seqLen: c['seq-len'],
+        start: `${describeStartToken(start)}, once at the start of the text`,
+      },
     };
   }
   const s = readSelfSamples(stageDir(ctx.dir, 'score'));
@@ -55,6 +60,7 @@ function evaluationSegments(
       sequences: s.eval.length,
       seqLen: s.seqLen,
       seed: s.seed + 1,
+      start: s.start ? `${describeStartToken(s.start)}, sampled after` : undefined,
     },
   };
 }
@@ -134,6 +140,7 @@ export function evaluateStage(ctx: RunContext): EvaluateResult {
       let finished = 0;
       zeroshot = zeroShot(new LlamaInference(m.weights, m.name), m.tokenizer, zs.tasks, zs.dataDir, {
         limit: c['zeroshot-limit'],
+        bos: c['zeroshot-bos'],
         batch: 16,
         onProgress: (_task, d, n) => {
           if (d === n) zTick(++finished);
@@ -165,6 +172,7 @@ export function evaluateStage(ctx: RunContext): EvaluateResult {
             dataDir: zs.dataDir,
             limit: c['zeroshot-limit'],
             tasks: zs.tasks.map((t) => t.name),
+            bos: measures[0].zeroshot?.bos.description,
           }
         : { ran: false, reason: zs.reason, dataDir: null, limit: c['zeroshot-limit'], tasks: [] },
     seconds: (performance.now() - t0) / 1000,

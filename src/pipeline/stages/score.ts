@@ -9,6 +9,7 @@ import { scoresDocument, writeScoreFiles } from '../../prune/score-files.js';
 import type { UnitScores } from '../../prune/units.js';
 import type { ScoreResult, TextSource } from '../../report/results.js';
 import type { CalibrationSet } from '../../text/calibration.js';
+import { describeStartToken, sequenceStartToken } from '../../text/sequence-start.js';
 import { inferenceOf } from '../open-model.js';
 import { stageDir } from '../run-results.js';
 import type { RunContext } from './context.js';
@@ -28,6 +29,7 @@ export function selfSampleCounts(c: RunContext['config']): { calib: number; eval
 function selfCalibration(s: SelfSamples): CalibrationSet {
   return {
     source: `self-samples: ${s.calib.length} sequences sampled from the model (temperature 1, seed ${s.seed})`,
+    documentStart: s.start ? `${describeStartToken(s.start)}, sampled after` : undefined,
     settings: { samples: s.calib.length, seqLen: s.seqLen, seed: s.seed },
     windows: s.calib.map((tokens, document) => ({ document, start: 0, tokens })),
   };
@@ -43,8 +45,13 @@ export function scoreStage(ctx: RunContext): ScoreResult {
   if (counts.calib + counts.eval + counts.heal > 0) {
     const total = counts.calib + counts.eval + counts.heal;
     const tick = ctx.progress.task('sampling from model', total, 'seq');
-    samples = drawSelfSamples(inferenceOf(m), m.tokenizer.bosId, counts, c['seq-len'], c.seed, (d) =>
-      tick(d),
+    samples = drawSelfSamples(
+      inferenceOf(m),
+      sequenceStartToken(m.tokenizer),
+      counts,
+      c['seq-len'],
+      c.seed,
+      (d) => tick(d),
     );
     ctx.progress.end();
     writeSelfSamples(out, samples, m.tokenizer);
@@ -64,6 +71,7 @@ export function scoreStage(ctx: RunContext): ScoreResult {
           sequences: calib.windows.length,
           seqLen: c['seq-len'],
           seed: c.seed,
+          start: calib.documentStart,
         }
       : {
           kind: 'file',
@@ -71,6 +79,7 @@ export function scoreStage(ctx: RunContext): ScoreResult {
           sequences: calib.windows.length,
           seqLen: c['seq-len'],
           seed: c.seed,
+          start: calib.documentStart,
         };
   const criteria = [c.criterion, ...c.compare.filter((k) => k !== c.criterion)];
   const scores: UnitScores[] = [];

@@ -1,16 +1,19 @@
 // Text sampled from the model itself (seeded, temperature 1) for when no real text is given: the
 // calibration windows, the held-out perplexity segments and the healing text, each its own draw.
+// Every sequence is sampled after the start token: BOS, or EOS where the vocabulary has no BOS.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../formats/atomic-write.js';
 import { generate } from '../../model/generate.js';
 import type { LlamaInference } from '../../model/inference.js';
-import type { Tokenizer } from '../../text/tokenizer.js';
+import type { StartToken, Tokenizer } from '../../text/tokenizer.js';
 
 export interface SelfSamples {
   seqLen: number;
   seed: number;
-  /** Each a full window: BOS then seqLen-1 sampled tokens. */
+  /** The token every sequence starts with (absent in files written before it was recorded: BOS). */
+  start?: StartToken;
+  /** Each a full window: the start token then seqLen-1 sampled tokens. */
   calib: number[][];
   eval: number[][];
   heal: number[][];
@@ -24,7 +27,7 @@ const CHUNK = 16;
 /** Draws `count` sequences of seqLen tokens, in chunks of 16 rows, each chunk seeded from `seed`. */
 function sampleSequences(
   model: LlamaInference,
-  bosId: number,
+  startId: number,
   count: number,
   seqLen: number,
   seed: number,
@@ -33,14 +36,14 @@ function sampleSequences(
   const out: number[][] = [];
   for (let c = 0; out.length < count; c++) {
     const rows = Math.min(CHUNK, count - out.length);
-    const prompts = Array.from({ length: rows }, () => [bosId]);
+    const prompts = Array.from({ length: rows }, () => [startId]);
     const r = generate(model, prompts, {
       maxNewTokens: seqLen - 1,
       temperature: 1,
       seed: (seed + c * 7919) >>> 0,
       stopAtEos: false,
     });
-    for (const t of r.tokens) out.push([bosId, ...t]);
+    for (const t of r.tokens) out.push([startId, ...t]);
     onChunk(out.length);
   }
   return out;
@@ -48,7 +51,7 @@ function sampleSequences(
 
 export function drawSelfSamples(
   model: LlamaInference,
-  bosId: number,
+  start: StartToken,
   counts: { calib: number; eval: number; heal: number },
   seqLen: number,
   seed: number,
@@ -61,13 +64,16 @@ export function drawSelfSamples(
   const total = counts.calib + counts.eval + counts.heal;
   let before = 0;
   const draw = (n: number, streamSeed: number): number[][] => {
-    const rows = sampleSequences(model, bosId, n, seqLen, streamSeed, (d) => onProgress(before + d, total));
+    const rows = sampleSequences(model, start.id, n, seqLen, streamSeed, (d) =>
+      onProgress(before + d, total),
+    );
     before += n;
     return rows;
   };
   return {
     seqLen,
     seed,
+    start,
     calib: draw(counts.calib, seed),
     eval: draw(counts.eval, seed + 1),
     heal: draw(counts.heal, seed + 2),
