@@ -20,25 +20,31 @@ export function checkedElementCount(shape: readonly number[], file: string, fiel
   return n;
 }
 
+/** A Uint8Array holds at most 2^32 - 1 bytes in Node 20; DataView reads any offset. */
+const MAX_BYTE_VIEW = 2 ** 32 - 1;
+
 export class ByteReader {
   private readonly view: DataView;
+  /** The first (up to) 4 GiB as bytes, for strings: headers live there. */
   private readonly bytes: Uint8Array;
+  readonly length: number;
   offset = 0;
 
   constructor(
     buffer: ArrayBuffer | Uint8Array,
     readonly file: string,
   ) {
-    this.bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-  }
-
-  get length(): number {
-    return this.bytes.byteLength;
+    this.bytes =
+      buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer, 0, Math.min(buffer.byteLength, MAX_BYTE_VIEW));
+    this.length = buffer.byteLength;
+    this.view =
+      buffer instanceof Uint8Array
+        ? new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+        : new DataView(buffer);
   }
 
   get remaining(): number {
-    return this.bytes.byteLength - this.offset;
+    return this.length - this.offset;
   }
 
   /** Fails unless `n` more bytes are available for `field`. */
@@ -124,6 +130,8 @@ export class ByteReader {
   /** Raw bytes as a view (no copy). */
   bytesView(n: number, field: string): Uint8Array {
     this.need(n, field);
+    if (this.offset + n > this.bytes.byteLength)
+      throw new FormatError(this.file, field, `bytes within the first ${MAX_BYTE_VIEW} of the file`);
     const v = this.bytes.subarray(this.offset, this.offset + n);
     this.offset += n;
     return v;

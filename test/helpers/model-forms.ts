@@ -159,15 +159,16 @@ export function formWeights(
   return { config, tensors };
 }
 
-/** Writes the form as an HF folder whose config.json is the family's own text, not ours. */
+/** Writes the form as an HF folder whose config.json is the family's own text (with `overrides`), not ours. */
 export function writeFormFolder(
   dir: string,
   form: ModelForm,
   seed: number,
   dtype: 'f32' | 'bf16' = 'f32',
+  overrides: Record<string, unknown> = {},
 ): ModelWeights {
-  const weights = formWeights(form, seed, dtype);
+  const weights = formWeights(form, seed, dtype, overrides);
   writeHfFolder(dir, weights);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(formConfigJson(form), null, 2));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...formConfigJson(form), ...overrides }, null, 2));
   return weights;
 }
