@@ -2,10 +2,19 @@
 // 4096, MLP 11008, sharded safetensors, streamed to disk) or a Q4_K_M GGUF of the same shape
 // (--format q4_k_m), and runs score (magnitude, ppl, taylor) and prune on it as child processes,
 // printing each one's peak resident memory against the checkpoint's size + 2 GiB.
-// Usage: node --import tsx scripts/large-model.ts [--format bf16|q4_k_m] [--dir D] [--keep] [--layers N]
+// Usage: node --import tsx scripts/large-model.ts [--format bf16|q4_k_m] [--dir D] [--keep] [--reuse] [--layers N]
 //          [--only magnitude,ppl,taylor,prune]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -191,6 +200,14 @@ function measure(label: string, args: string[]): Measured {
   return m;
 }
 
+/** Bytes of a checkpoint: a file, or a folder's safetensors shards. */
+function checkpointBytes(path: string): number {
+  if (!statSync(path).isDirectory()) return statSync(path).size;
+  return readdirSync(path)
+    .filter((n) => n.endsWith('.safetensors'))
+    .reduce((sum, n) => sum + statSync(join(path, n)).size, 0);
+}
+
 /** Calibration text: TinyStories from the fixtures, else sentences made here (scoring needs words, not meaning). */
 function calibrationFile(base: string): string {
   if (existsSync(TINYSTORIES)) return TINYSTORIES;
@@ -215,10 +232,13 @@ function main(): void {
   try {
     mkdirSync(base, { recursive: true });
     const t0 = performance.now();
+    // --reuse: measure a checkpoint an earlier --keep run left in --dir.
     weightBytes =
-      format === 'bf16'
-        ? writeCheckpoint(model)
-        : writeQ4kmCheckpoint(model, config, loadTokenizerJson(DEFAULT_TOKENIZER));
+      process.argv.includes('--reuse') && existsSync(model)
+        ? checkpointBytes(model)
+        : format === 'bf16'
+          ? writeCheckpoint(model)
+          : writeQ4kmCheckpoint(model, config, loadTokenizerJson(DEFAULT_TOKENIZER));
     const writeSeconds = (performance.now() - t0) / 1000;
     process.stderr.write(`checkpoint written in ${writeSeconds.toFixed(0)} s\n`);
     const calib = calibrationFile(base);

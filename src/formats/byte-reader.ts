@@ -35,7 +35,9 @@ export class ByteReader {
     readonly file: string,
   ) {
     this.bytes =
-      buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer, 0, Math.min(buffer.byteLength, MAX_BYTE_VIEW));
+      buffer instanceof Uint8Array
+        ? buffer
+        : new Uint8Array(buffer, 0, Math.min(buffer.byteLength, MAX_BYTE_VIEW));
     this.length = buffer.byteLength;
     this.view =
       buffer instanceof Uint8Array

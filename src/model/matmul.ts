@@ -2,7 +2,7 @@
 // GEMV for a single row (decode), GEMM otherwise, bf16/f16 weights read as stored, GGML-quantized
 // weights expanded into scratch first.
 import { gemmF32, gemmHalf, gemv } from '../native/index.js';
-import { expandedF32 } from '../tensor/weight-values.js';
+import { expandedRowsF32, expansionChunkRows } from '../tensor/weight-values.js';
 import type { FloatDType, WeightTensor } from './weights.js';
 import { isQuantized } from './weights.js';
 
@@ -16,9 +16,14 @@ export function matmulWeight(
 ): void {
   const [n, k] = w.shape;
   if (isQuantized(w)) {
-    const f32 = expandedF32(w);
-    if (rows === 1) gemv({ n, k, w: f32, wType: 'f32', x, beta, y: out });
-    else gemmF32({ transB: true, m: rows, n, k, a: x, b: f32, beta, c: out });
+    // Chunks of output rows, each expanded into scratch just before its product.
+    const step = expansionChunkRows(k);
+    for (let r = 0; r < n; r += step) {
+      const count = Math.min(step, n - r);
+      const f32 = expandedRowsF32(w, r, count);
+      if (rows === 1) gemv({ n: count, k, w: f32, wType: 'f32', x, beta, y: out.subarray(r) });
+      else gemmF32({ transB: true, m: rows, n: count, k, a: x, b: f32, beta, c: out.subarray(r), ldc: n });
+    }
   } else if (rows === 1) {
     gemv({ n, k, w: w.data as Float32Array | Uint16Array, wType: w.dtype as FloatDType, x, beta, y: out });
   } else if (w.dtype === 'f32') {

@@ -75,6 +75,33 @@ export function expandedF32(w: WeightTensor): Float32Array {
   return out;
 }
 
+let chunkValues = 1 << 23;
+
+/** Rows per expansion chunk of a quantized matrix: about 8M values (32 MB of scratch), at least one row. */
+export function expansionChunkRows(rowLength: number): number {
+  return Math.max(1, Math.floor(chunkValues / rowLength));
+}
+
+/** Sets the chunk size in values (tests use a tiny one so small matrices run in several chunks); returns the old one. */
+export function setExpansionChunkValues(values: number): number {
+  const old = chunkValues;
+  chunkValues = values;
+  return old;
+}
+
+/**
+ * Rows [firstRow, firstRow + rowCount) of a quantized [rows, cols] weight expanded into the shared
+ * scratch buffer (valid until the next expansion): products over a big quantized matrix run chunk by
+ * chunk, so scratch never holds more than a chunk of it.
+ */
+export function expandedRowsF32(w: WeightTensor, firstRow: number, rowCount: number): Float32Array {
+  if (!isQuantized(w)) throw new TypeError(`expandedRowsF32: ${w.dtype} is not a quantized type`);
+  const cols = w.shape[1];
+  const n = rowCount * cols;
+  if (scratch.length < n) scratch = new Float32Array(n);
+  return dequantizeRows(w.dtype, w.data, cols, firstRow, rowCount, scratch.subarray(0, n));
+}
+
 /** Writes row `row` (of `cols` values) of a weight into `dst` at `offset`, converting on the fly. */
 export function copyWeightRow(w: Weight, row: number, cols: number, dst: FloatArray, offset: number): void {
   const start = row * cols;

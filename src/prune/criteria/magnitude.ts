@@ -1,5 +1,5 @@
 // Mag: the Taylor aggregation with |W| in place of |W ⊙ ∂L/∂W|; needs no calibration data.
-import { freshF32 } from '../../tensor/weight-values.js';
+import { expandedF32 } from '../../tensor/weight-values.js';
 import type { ModelWeights, WeightTensor } from '../../model/weights.js';
 import type { CalibrationSet } from '../../text/calibration.js';
 import { presentUnits, unitScores, unitWeightNames } from '../units.js';
@@ -7,7 +7,7 @@ import type { UnitScores } from '../units.js';
 import type { CriterionOptions } from './options.js';
 
 function absSum(w: WeightTensor): number {
-  const v = freshF32(w);
+  const v = expandedF32(w); // scratch: a 7B model's matrices are summed without a copy each
   let s = 0;
   for (let i = 0; i < v.length; i++) s += Math.abs(v[i]);
   return s;

@@ -6,7 +6,8 @@ import { gemmF32, gemmHalf } from '../../native/index.js';
 import { recordingTape } from '../tape.js';
 import type { FloatArray, Weight } from '../tensor.js';
 import { Tensor, isTensor } from '../tensor.js';
-import { expandedF32, weightValues } from '../weight-values.js';
+import { expandedF32, expandedRowsF32, expansionChunkRows, weightValues } from '../weight-values.js';
+import { isQuantized } from '../../model/weights.js';
 import type { HalfType } from '../../native/index.js';
 
 /** A frozen bf16/f16 weight the half GEMM reads as stored, or null when it must be f32 first. */
@@ -18,6 +19,21 @@ function halfWeight(w: Weight): { bits: Uint16Array; type: HalfType } | null {
 /** An f32 view of a weight for the f32 GEMM: in place, widened once (cached), or expanded into scratch. */
 function f32Weight(w: Weight): Float32Array {
   return isTensor(w) ? (weightValues(w, 'f32') as Float32Array) : expandedF32(w);
+}
+
+/** A quantized weight's output rows in chunks, each expanded into scratch just before `use`. */
+function forQuantizedChunks(
+  w: Weight,
+  use: (rows: Float32Array, first: number, count: number) => void,
+): boolean {
+  if (isTensor(w) || !isQuantized(w)) return false;
+  const [Out, In] = w.shape;
+  const step = expansionChunkRows(In);
+  for (let r = 0; r < Out; r += step) {
+    const count = Math.min(step, Out - r);
+    use(expandedRowsF32(w, r, count), r, count);
+  }
+  return true;
 }
 
 /** out (N,Out) = inp (N,In) · weightᵀ (Out,In) + bias (Out). */
@@ -33,7 +49,12 @@ export function linearForward(
   if (out instanceof Float32Array && inp instanceof Float32Array) {
     const half = halfWeight(weight);
     if (half) gemmHalf({ transB: true, m: N, n: Out, k: In, a: inp, b: half.bits, bType: half.type, c: out });
-    else gemmF32({ transB: true, m: N, n: Out, k: In, a: inp, b: f32Weight(weight), c: out });
+    else if (
+      !forQuantizedChunks(weight, (rows, first, count) =>
+        gemmF32({ transB: true, m: N, n: count, k: In, a: inp, b: rows, c: out.subarray(first), ldc: Out }),
+      )
+    )
+      gemmF32({ transB: true, m: N, n: Out, k: In, a: inp, b: f32Weight(weight), c: out });
     if (bias) for (let n = 0; n < N; n++) for (let o = 0; o < Out; o++) out[n * Out + o] += bias[o];
     return;
   }
@@ -64,7 +85,12 @@ export function linearBackward(
       if (!(dinp instanceof Float32Array)) throw new TypeError('linearBackward: f32 dout needs an f32 dinp');
       const half = halfWeight(weight);
       if (half) gemmHalf({ m: N, n: In, k: Out, a: dout, b: half.bits, bType: half.type, beta: 1, c: dinp });
-      else gemmF32({ m: N, n: In, k: Out, a: dout, b: f32Weight(weight), beta: 1, c: dinp });
+      else if (
+        !forQuantizedChunks(weight, (rows, first, count) =>
+          gemmF32({ m: N, n: In, k: count, a: dout.subarray(first), lda: Out, b: rows, beta: 1, c: dinp }),
+        )
+      )
+        gemmF32({ m: N, n: In, k: Out, a: dout, b: f32Weight(weight), beta: 1, c: dinp });
     }
     if (dweight) {
       if (!(dweight instanceof Float32Array))
