@@ -63,9 +63,10 @@ export function defaultModelFiles(dir: string): ModelFiles {
 
 /**
  * A seeded random model of stories260K's shape (dim 64, MLP 172, 5 blocks, 8 heads, 4 KV heads,
- * vocabulary 512, context 512) with the default model's tokenizer, in every format under `dir`.
+ * vocabulary 512, context 512, tied classifier: 260,032 parameters, as the fixture) with the
+ * default model's tokenizer.
  */
-export function smallTwinFiles(dir: string, seed = 260): ModelFiles {
+export function smallTwin(seed = 260): OpenedModel {
   const weights = syntheticLlama(
     {
       vocabSize: 512,
@@ -80,6 +81,10 @@ export function smallTwinFiles(dir: string, seed = 260): ModelFiles {
     },
     { seed, std: 0.08, normJitter: 0.1 },
   );
-  const tokenizer = loadTokenizerJson(DEFAULT_TOKENIZER);
-  return writeEveryFormat({ weights, tokenizer } as OpenedModel, dir, 'twin');
+  return { weights, tokenizer: loadTokenizerJson(DEFAULT_TOKENIZER), format: 'hf', source: 'small twin' };
+}
+
+/** The small twin in every format under `dir`. */
+export function smallTwinFiles(dir: string, seed = 260): ModelFiles {
+  return writeEveryFormat(smallTwin(seed), dir, 'twin');
 }

@@ -2,6 +2,9 @@
 // block runner against llamaForward, and the other calibration criteria on small cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
 import type { ModelWeights } from '../../src/model/weights.js';
 import { openModel } from '../../src/pipeline/open-model.js';
@@ -15,7 +18,9 @@ import { removeUnits } from '../../src/prune/cut.js';
 import type { PruneUnit } from '../../src/prune/units.js';
 import type { CalibrationSet } from '../../src/text/calibration.js';
 import { calibrationIds, readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { missingFixture, STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { writeProjectStories } from '../helpers/project-data.js';
+import { openDefaultModelF32 } from '../helpers/project-models.js';
 import { randomCalibration, tinyModel } from './tiny-models.js';
 
 function naivePpl(w: ModelWeights, calib: CalibrationSet): number {
@@ -57,18 +62,39 @@ test('cached ppl sweep equals the naive sweep (tiny model, every unit; micro-bat
   }
 });
 
-test('cached ppl sweep equals the naive sweep on stories260K', () => {
-  const m = openModel(STORIES260K_BIN);
-  const calib = sampleCalibration(readCalibrationDocuments(TINYSTORIES_VAL), m.tokenizer, {
-    samples: 10,
-    seqLen: 128,
-    seed: 1234,
+// Trained models: stories260K, and the project's default model on stories it sampled itself.
+const SUBJECTS = [
+  {
+    name: 'the default model',
+    skip: false as const,
+    open: openDefaultModelF32,
+    text: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'shorten-ppl-'));
+      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+      return writeProjectStories(join(dir, 'stories.txt'), 12);
+    },
+  },
+  {
+    name: 'stories260K',
+    skip: missingFixture(STORIES260K_BIN, TINYSTORIES_VAL),
+    open: () => openModel(STORIES260K_BIN),
+    text: () => TINYSTORIES_VAL,
+  },
+];
+
+for (const subject of SUBJECTS)
+  test(`cached ppl sweep equals the naive sweep on ${subject.name}`, { skip: subject.skip }, () => {
+    const m = subject.open();
+    const calib = sampleCalibration(readCalibrationDocuments(subject.text()), m.tokenizer, {
+      samples: 10,
+      seqLen: 128,
+      seed: 1234,
+    });
+    const cached = pplScores(m.weights, calib, { unit: 'block' });
+    assertClose(cached.scores, naiveSweep(m.weights, calib, 'block'), 1e-6);
+    // Removing any block of a trained model costs perplexity.
+    for (const s of cached.scores) assert.ok(s > cached.baselinePpl!);
   });
-  const cached = pplScores(m.weights, calib, { unit: 'block' });
-  assertClose(cached.scores, naiveSweep(m.weights, calib, 'block'), 1e-6);
-  // Removing any block of a trained model costs perplexity.
-  for (const s of cached.scores) assert.ok(s > cached.baselinePpl!);
-});
 
 test('iterative ppl: each step equals a one-shot sweep of the model cut so far', () => {
   const w = tinyModel(9, { numLayers: 5 });

@@ -2,6 +2,9 @@
 // on a tiny random model, and by a float64 tape on stories260K (4 × 128 TinyStories windows, to keep the float64 side short).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
 import type { ModelWeights } from '../../src/model/weights.js';
 import { openModel } from '../../src/pipeline/open-model.js';
@@ -11,7 +14,9 @@ import type { Tensor } from '../../src/tensor/index.js';
 import { Tape } from '../../src/tensor/index.js';
 import type { CalibrationSet } from '../../src/text/calibration.js';
 import { calibrationIds, readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { missingFixture, STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { writeProjectStories } from '../helpers/project-data.js';
+import { smallTwin } from '../helpers/project-models.js';
 import { randomCalibration, tinyModel } from './tiny-models.js';
 
 /** Σ over batches of each batch's mean loss, in float64. */
@@ -90,19 +95,44 @@ function f64Taylor(w: ModelWeights, calib: CalibrationSet): number[] {
   );
 }
 
-test('taylor on stories260K agrees with a float64 tape implementation to 1e-4', () => {
-  const m = openModel(STORIES260K_BIN);
-  const calib = sampleCalibration(readCalibrationDocuments(TINYSTORIES_VAL), m.tokenizer, {
-    samples: 4,
-    seqLen: 128,
-    seed: 1234,
-  });
-  const got = taylorScores(m.weights, calib, { unit: 'block' });
-  const want = f64Taylor(m.weights, calib);
-  got.scores.forEach((s, l) => assert.ok(relErr(s, want[l]) < 1e-4, `block ${l}: ${s} vs ${want[l]}`));
-  assert.deepEqual(got.indices, [0, 1, 2, 3, 4]);
-  assert.deepEqual(
-    got.order,
-    [...got.indices].sort((a, b) => got.scores[a] - got.scores[b]),
+// stories260K, and the project's random model of its shape on stories sampled from the default model.
+const SUBJECTS = [
+  {
+    name: 'the small twin',
+    skip: false as const,
+    open: smallTwin,
+    text: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'shorten-taylor-'));
+      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+      return writeProjectStories(join(dir, 'stories.txt'), 8);
+    },
+  },
+  {
+    name: 'stories260K',
+    skip: missingFixture(STORIES260K_BIN, TINYSTORIES_VAL),
+    open: () => openModel(STORIES260K_BIN),
+    text: () => TINYSTORIES_VAL,
+  },
+];
+
+for (const subject of SUBJECTS)
+  test(
+    `taylor on ${subject.name} agrees with a float64 tape implementation to 1e-4`,
+    { skip: subject.skip },
+    () => {
+      const m = subject.open();
+      const calib = sampleCalibration(readCalibrationDocuments(subject.text()), m.tokenizer, {
+        samples: 4,
+        seqLen: 128,
+        seed: 1234,
+      });
+      const got = taylorScores(m.weights, calib, { unit: 'block' });
+      const want = f64Taylor(m.weights, calib);
+      got.scores.forEach((s, l) => assert.ok(relErr(s, want[l]) < 1e-4, `block ${l}: ${s} vs ${want[l]}`));
+      assert.deepEqual(got.indices, [0, 1, 2, 3, 4]);
+      assert.deepEqual(
+        got.order,
+        [...got.indices].sort((a, b) => got.scores[a] - got.scores[b]),
+      );
+    },
   );
-});
