@@ -42,7 +42,12 @@ const RUN_FLAGS: [field: string, arg: string, description: string][] = [
   ['zeroshot-limit', '<n>', 'questions per task (default 100)'],
   ['bench-batch-sizes', '<list>', 'generation batch sizes (default 1,4,16)'],
   ['bench-new-tokens', '<n>', 'tokens generated per row (default 32)'],
-  ['bench-runs', '<n>', 'timed runs per batch size, median reported (default 2)'],
+  ['bench-budget', '<seconds>', 'benchmark: timed rounds stop after this long in all (default 30)'],
+  [
+    'bench-precision',
+    '<fraction>',
+    "benchmark: or once each speed-up's 95% interval is within ± this of its median (default 0.05)",
+  ],
   ['bench-warmup', '<n>', 'untimed runs first (default 1)'],
 ];
 

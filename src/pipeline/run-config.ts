@@ -65,7 +65,8 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   'zeroshot-limit': positiveInt.default(100),
   'bench-batch-sizes': intList.default([1, 4, 16]),
   'bench-new-tokens': positiveInt.default(32),
-  'bench-runs': positiveInt.default(2),
+  'bench-budget': z.number().min(0).default(30),
+  'bench-precision': z.number().gt(0).lt(1).default(0.05),
   'bench-warmup': nonNegativeInt.default(1),
 });
 
@@ -149,7 +150,8 @@ export const NUMERIC_FIELDS = new Set([
   'lora-alpha',
   'zeroshot-limit',
   'bench-new-tokens',
-  'bench-runs',
+  'bench-budget',
+  'bench-precision',
   'bench-warmup',
 ]);
 

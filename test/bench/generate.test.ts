@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { missingFixture, STORIES260K_BIN, TASKS_DIR } from '../helpers/fixtures.js';
 import { writeSyntheticTasks } from '../helpers/project-data.js';
 import { DEFAULT_MODEL } from '../helpers/project-models.js';
-import { benchGenerate, formatGenerateBench } from '../../src/bench/generate.js';
+import { benchGenerate } from '../../src/bench/generate.js';
+import { formatGenerateBench } from '../../src/bench/generate-format.js';
 import { syntheticLlama } from '../../src/bench/synthetic-model.js';
 import { Command } from 'commander';
 import { registerMeasureCommands } from '../../src/cli/measure-commands.js';
@@ -44,7 +45,13 @@ test('benchGenerate measures every model at every batch size with the KV cache i
     { name: 'full', inference: new LlamaInference(w), promptIds: [1, 5, 6, 7] },
     { name: 'depth', inference: new LlamaInference(removeBlocks(w, [1])), promptIds: [1, 5, 6, 7] },
   ];
-  const r = benchGenerate(models, { batchSizes: [1, 3], newTokens: 5, runs: 2, warmup: 1 });
+  const r = benchGenerate(models, {
+    batchSizes: [1, 3],
+    newTokens: 5,
+    warmup: 1,
+    budgetS: 0,
+    precision: 0.05,
+  });
   assert.deepEqual(
     r.rows.map((x) => [x.batch, x.model]),
     [
@@ -62,7 +69,16 @@ test('benchGenerate measures every model at every batch size with the KV cache i
     assert.ok(row.peak_rss_bytes > 0);
   }
   assert.equal(r.models[1].blocks, 3);
-  assert.match(formatGenerateBench(r), /depth\s+3\s/);
+  assert.deepEqual(
+    r.speedups.map((x) => [x.model, x.batch, x.ideal_basis]),
+    [
+      ['depth', 1, 'weight bytes'],
+      ['depth', 3, 'FLOPs'],
+    ],
+  );
+  // One block of four gone: the blocks' share of the weight bytes shrinks by a quarter.
+  assert.ok(r.speedups[0].ideal > 1 && r.speedups[0].ideal < 4 / 3, `${r.speedups[0].ideal}`);
+  assert.match(formatGenerateBench(r), /depth\s+3\s+1\s/);
 });
 
 const CLI_SUBJECTS = [
@@ -114,8 +130,8 @@ for (const subject of CLI_SUBJECTS)
           '1,2',
           '--new-tokens',
           '4',
-          '--runs',
-          '1',
+          '--budget',
+          '0',
           '--warmup',
           '0',
           '--json',

@@ -2,6 +2,7 @@
 // (TinyStories-trained, 12 blocks, bf16, HF folder), its conversions by our own writers, and a
 // random model shaped like the stories260K fixture (5 blocks, 64 wide, vocabulary 512) that
 // carries the default model's tokenizer, so pipeline tests stay as fast as on the fixture.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticLlama } from '../../src/bench/synthetic-model.js';
@@ -26,6 +27,7 @@ export interface ModelFiles {
 
 /** Writes `opened` as an HF folder, a GGUF and a llama2.c .bin under `dir`, each through our own writers. */
 function writeEveryFormat(opened: OpenedModel, dir: string, name: string): ModelFiles {
+  mkdirSync(dir, { recursive: true });
   const files = {
     hf: join(dir, `${name}-hf`),
     gguf: join(dir, `${name}.gguf`),

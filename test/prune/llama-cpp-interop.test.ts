@@ -12,7 +12,7 @@ import { generate } from '../../src/model/generate.js';
 import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
 import { cutModel, planDepthPrune, pruneRecord, writePrunedModel } from '../../src/prune/depth-prune.js';
 import { readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { missingFixture, STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
 
 const RUNNER = `
 import { getLlama } from 'node-llama-cpp';
@@ -34,7 +34,10 @@ await llama.dispose();
 test(
   'a pruned GGUF runs in llama.cpp with the same greedy continuation as ours',
   {
-    skip: process.env.SHORTEN_INTEROP !== '1' && 'set SHORTEN_INTEROP=1 (installs node-llama-cpp from npm)',
+    skip:
+      process.env.SHORTEN_INTEROP !== '1'
+        ? 'opt-in: set SHORTEN_INTEROP=1 (installs node-llama-cpp from npm)'
+        : missingFixture(STORIES260K_BIN, TINYSTORIES_VAL),
     timeout: 900_000,
   },
   (t) => {
