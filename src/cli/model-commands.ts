@@ -121,12 +121,14 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
         adapter: opts.adapter as string | undefined,
       });
       const stream = m.tokenizer.encode(readFileSync(file, 'utf8'));
-      let segments = perplexitySegments(
-        stream,
-        intOption(opts.seqLen, '--seq-len', 2),
-        bos as BosMode,
-        m.tokenizer.bosId,
-      );
+      const seqLen = intOption(opts.seqLen, '--seq-len', 2);
+      let segments = perplexitySegments(stream, seqLen, bos as BosMode, m.tokenizer.bosId);
+      // A perplexity over no tokens is NaN: refuse it like any other impossible request.
+      if (segments.length === 0)
+        throw new UsageError(
+          `${file}: ${stream.length} tokens make no whole segment of --seq-len ${seqLen} ` +
+            `(the last partial segment is dropped); give a longer --text or a smaller --seq-len`,
+        );
       if (opts.limit !== undefined) segments = segments.slice(0, intOption(opts.limit, '--limit', 1));
       const quiet = Boolean(opts.json) || !process.stderr.isTTY;
       const result = perplexity(inferenceOf(m), segments, {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { STAGES } from '../report/results.js';
 import { buildReport } from '../report/build.js';
 import { flagValue, readConfigFile, resolveRunConfig, RunConfigError } from '../pipeline/run-config.js';
+import { RunSettingsError } from '../pipeline/run-preflight.js';
 import { parseStageNames, runPipeline } from '../pipeline/run.js';
 import { runProgress } from '../pipeline/run-progress.js';
 import { UsageError } from './options.js';
@@ -96,7 +97,13 @@ export function registerRunCommands(program: Command): void {
         throw e;
       }
       const progress = runProgress({ quiet: Boolean(o.quiet) });
-      const outcome = await runPipeline(config, { force, progress });
+      let outcome;
+      try {
+        outcome = await runPipeline(config, { force, progress });
+      } catch (e) {
+        if (e instanceof RunSettingsError) throw new UsageError(e.message);
+        throw e;
+      }
       progress.end();
       if (o.json) process.stdout.write(JSON.stringify(outcome) + '\n');
       else

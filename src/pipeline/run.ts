@@ -10,6 +10,7 @@ import type { StageName } from '../report/results.js';
 import { defaultModelPath } from './default-model.js';
 import type { RunConfig } from './run-config.js';
 import type { RunProgress } from './run-progress.js';
+import { checkRunSettings } from './run-preflight.js';
 import { stageDir, stageDone, writeStageResult } from './run-results.js';
 import { benchmarkStage } from './stages/benchmark.js';
 import { runContext } from './stages/context.js';
@@ -62,6 +63,7 @@ export async function runPipeline(
     new TextEncoder().encode(JSON.stringify({ ...config, model }, null, 2) + '\n'),
   ]);
   const ctx = runContext(dir, config, model, opts.progress);
+  checkRunSettings(ctx);
   const force = new Set(opts.force ?? []);
   const stages: StageOutcome[] = [];
   for (const stage of STAGES) {
