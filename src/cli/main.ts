@@ -66,14 +66,13 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    // Settings the library found impossible before doing any work: bad usage too.
+    // Settings the library found impossible before doing any work are bad usage too.
     if (
+      err instanceof UsageError ||
       err instanceof NoTrainingRowsError ||
       err instanceof CalibrationTooSmallError ||
       err instanceof NoQuestionsError
-    )
-      err = new UsageError(err.message);
-    if (err instanceof UsageError) {
+    ) {
       process.stderr.write(`shorten: ${err.message}\n`);
       process.exitCode = 2;
       return;
