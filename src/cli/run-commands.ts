@@ -43,7 +43,7 @@ const RUN_FLAGS: [field: string, arg: string, description: string][] = [
   ['zeroshot-limit', '<n>', 'questions per task (default 100)'],
   ['bench-batch-sizes', '<list>', 'generation batch sizes (default 1,4,16)'],
   ['bench-new-tokens', '<n>', 'tokens generated per row (default 32)'],
-  ['bench-budget', '<seconds>', 'benchmark: timed rounds stop after this long in all (default 30)'],
+  ['bench-budget', '<seconds>', 'benchmark: timed rounds stop after this long in all (default 20)'],
   [
     'bench-precision',
     '<fraction>',

@@ -65,7 +65,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   'zeroshot-limit': positiveInt.default(100),
   'bench-batch-sizes': intList.default([1, 4, 16]),
   'bench-new-tokens': positiveInt.default(32),
-  'bench-budget': z.number().min(0).default(30),
+  'bench-budget': z.number().min(0).default(20),
   'bench-precision': z.number().gt(0).lt(1).default(0.05),
   'bench-warmup': nonNegativeInt.default(1),
 });

@@ -68,7 +68,7 @@ export function importanceSpec(score: ScoreResult, prune: PruneResult): TopLevel
         field: 'criterion',
         type: 'nominal',
         title: null,
-        header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 600 },
+        header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 600 },
       },
     },
     spec: {
@@ -120,7 +120,13 @@ export function sweepSpec(evaluate: EvaluateResult, prune: PruneResult): TopLeve
             title: 'blocks removed',
             axis: { tickMinStep: 1, format: 'd' },
           },
-          y: { field: 'ppl', type: 'quantitative', title: 'perplexity (log scale)', scale: { type: 'log' } },
+          y: {
+            field: 'ppl',
+            type: 'quantitative',
+            title: 'perplexity (log scale)',
+            // The data's own range: a rounded-out log axis left most of the panel empty.
+            scale: { type: 'log', nice: false, padding: 6 },
+          },
           color: { field: 'criterion', type: 'nominal', title: 'removal order', legend: { orient: 'top' } },
           // Criteria that agree draw the same line: dashes and point shapes keep each one visible.
           strokeDash: { field: 'criterion', type: 'nominal', title: 'removal order' },

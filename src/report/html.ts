@@ -50,6 +50,11 @@ function speedupKpi(s: GenerateSpeedup | null): string {
   return `<b>${num(s.speedup)}×${interval}</b><span>generation speed-up, batch 1 (ideal ${num(s.ideal)}×)</span>`;
 }
 
+/** The method as the paper writes it. */
+function healName(method: string): string {
+  return ({ lora: 'LoRA', cpt: 'CPT' } as Record<string, string>)[method] ?? method;
+}
+
 function millions(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`;
 }
@@ -75,7 +80,7 @@ figure{margin:16px 0}figure svg{max-width:100%;height:auto}
 .kpis{display:flex;gap:12px;flex-wrap:wrap;margin:20px 0}
 .kpi{border:1px solid var(--line);border-radius:8px;padding:10px 14px;flex:1 1 0;min-width:170px}
 .kpi.warn{border-color:#f59e0b;background:var(--warnbg)}.kpi small{font-size:13px;font-weight:500;color:var(--muted)}
-.flag{color:var(--warn)}
+.flag{color:var(--warn)}.muted{color:var(--muted)}
 .kpi b{display:block;font-size:19px;white-space:nowrap;font-variant-numeric:tabular-nums}.kpi span{color:var(--muted);font-size:13px}
 footer{margin-top:48px;color:var(--muted);font-size:13px}
 `;
@@ -92,7 +97,7 @@ function summaryParagraph(r: RunResults): string {
     `${millions(r.prune.parametersAfter)} parameters (${pct.toFixed(1)}% fewer). Perplexity went from ` +
     `<b>${num(o?.ppl)}</b> to <b>${num(p?.ppl)}</b> after pruning` +
     (h
-      ? ` and <b>${num(h.ppl)}</b> after ${r.heal.steps} steps of ${esc(r.heal.method.toUpperCase())} healing`
+      ? ` and <b>${num(h.ppl)}</b> after ${r.heal.steps} steps of ${esc(healName(r.heal.method))} healing`
       : ' (no healing)') +
     `. ${speedupSentence(s1)}`
   );
@@ -174,11 +179,14 @@ function benchTable(r: RunResults): string {
     const o = row('original', b);
     const p = row('pruned', b);
     const s = speedup(r.benchmark, b);
+    // Bold only where the interval met the precision; a budget-bound figure reads as tentative.
     const measured = !s
       ? '–'
       : s.beyond_ideal
         ? `<span class="flag">${esc(speedupText(s))}</span>`
-        : `<b>${esc(speedupText(s))}</b>`;
+        : s.stopped_by === 'precise'
+          ? `<b>${esc(speedupText(s))}</b>`
+          : `${esc(speedupText(s))} <small class="muted" title="the budget ran out before the interval was within the precision">imprecise</small>`;
     return `<tr><td>${b}</td><td>${num(o && o.latency_s * 1000, 1)}</td><td>${num(p && p.latency_s * 1000, 1)}</td><td>${num(o?.throughput_tokens_per_s, 0)}</td><td>${num(p?.throughput_tokens_per_s, 0)}</td><td>${p?.runs ?? '–'}</td><td>${measured}</td><td>${s ? `${num(s.ideal)}×` : '–'}</td></tr>`;
   });
   return `<table><thead><tr><th>batch</th><th>original ms</th><th>pruned ms</th><th>original tok/s</th><th>pruned tok/s</th><th>rounds</th><th>speed-up (95% interval)</th><th>ideal</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -196,7 +204,7 @@ export function reportHtml(r: RunResults, charts: ReportCharts): string {
   const healNote =
     r.heal.method === 'none'
       ? '<p class="note">Healing was off (<code>--heal none</code>).</p>'
-      : `<p class="caption">${esc(r.heal.method.toUpperCase())} for ${r.heal.steps} steps (${r.heal.tokens.toLocaleString('en-US')} tokens), ${esc(
+      : `<p class="caption">${esc(healName(r.heal.method))} for ${r.heal.steps} steps (${r.heal.tokens.toLocaleString('en-US')} tokens), ${esc(
           Object.entries(r.heal.settings)
             .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('/') : String(v)}`)
             .join(', '),
