@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { syntheticLlama } from '../src/bench/synthetic-model.js';
+import { STORIES260K_SHAPE, syntheticLlama } from '../src/bench/synthetic-model.js';
 import { loadModel, saveModel } from '../src/formats/load.js';
 import type { ModelWeights } from '../src/model/weights.js';
 import { DEFAULT_MODEL_DIR } from '../src/pipeline/default-model.js';
@@ -32,19 +32,7 @@ function seedTokenizer(): Tokenizer {
 /** stories260K's weights, or a seeded random model of its shape. */
 export function seedWeights(): ModelWeights {
   if (existsSync(STORIES_BIN)) return loadModel(STORIES_BIN).weights;
-  return syntheticLlama(
-    {
-      vocabSize: 512,
-      hiddenSize: 64,
-      intermediateSize: 172,
-      numLayers: 5,
-      numHeads: 8,
-      numKvHeads: 4,
-      maxSeqLen: 512,
-      tieWordEmbeddings: true,
-    },
-    { seed: 260, std: 0.08 },
-  );
+  return syntheticLlama(STORIES260K_SHAPE, { seed: 260, std: 0.08 });
 }
 
 export function writeSeedGguf(path: string): void {

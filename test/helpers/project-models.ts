@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { syntheticLlama } from '../../src/bench/synthetic-model.js';
+import { STORIES260K_SHAPE, syntheticLlama } from '../../src/bench/synthetic-model.js';
 import type { WeightTensor } from '../../src/model/weights.js';
 import { bf16ToF32, f16ToF32 } from '../../src/native/index.js';
 import { loadTokenizerJson } from '../../src/text/tokenizer.js';
@@ -69,20 +69,7 @@ export function defaultModelFiles(dir: string): ModelFiles {
  * default model's tokenizer.
  */
 export function smallTwin(seed = 260): OpenedModel {
-  const weights = syntheticLlama(
-    {
-      vocabSize: 512,
-      hiddenSize: 64,
-      intermediateSize: 172,
-      numLayers: 5,
-      numHeads: 8,
-      numKvHeads: 4,
-      headDim: 8,
-      maxSeqLen: 512,
-      tieWordEmbeddings: true,
-    },
-    { seed, std: 0.08, normJitter: 0.1 },
-  );
+  const weights = syntheticLlama(STORIES260K_SHAPE, { seed, std: 0.08, normJitter: 0.1 });
   return { weights, tokenizer: loadTokenizerJson(DEFAULT_TOKENIZER), format: 'hf', source: 'small twin' };
 }
 

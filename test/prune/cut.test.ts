@@ -13,8 +13,7 @@ import { removeBlocks, removeSublayers } from '../../src/prune/cut.js';
 import { candidateBlocks, chooseRemoval, parseRemoveTarget } from '../../src/prune/plan.js';
 import { unitScores } from '../../src/prune/units.js';
 import { readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { missingFixture, STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
-import { writeProjectStories } from '../helpers/project-data.js';
+import { textSubjects } from '../helpers/text-subjects.js';
 import { smallTwin } from '../helpers/project-models.js';
 import { tinyModel } from './tiny-models.js';
 
@@ -61,21 +60,9 @@ function logits(w: ModelWeights, ids: number[]): Float32Array {
   return m.forward(Int32Array.from(ids), 1, m.newCache(1, ids.length));
 }
 
-// stories260K, and the project's random model of its shape (the same 260,032 parameters) on sampled stories.
-const SUBJECTS = [
-  {
-    name: 'the small twin',
-    skip: false as const,
-    open: smallTwin,
-    text: (dir: string) => writeProjectStories(join(dir, 'stories.txt'), 6),
-  },
-  {
-    name: 'stories260K',
-    skip: missingFixture(STORIES260K_BIN, TINYSTORIES_VAL),
-    open: () => openModel(STORIES260K_BIN),
-    text: () => TINYSTORIES_VAL,
-  },
-];
+// The project's random model of stories260K's shape (the same 260,032 parameters) on sampled
+// stories, and stories260K itself.
+const SUBJECTS = textSubjects({ name: 'the small twin', open: smallTwin, stories: 6 });
 
 for (const subject of SUBJECTS)
   test(
@@ -85,7 +72,7 @@ for (const subject of SUBJECTS)
       const dir = mkdtempSync(join(tmpdir(), 'shorten-prune-'));
       t.after(() => rmSync(dir, { recursive: true, force: true }));
       const m = subject.open();
-      const calib = sampleCalibration(readCalibrationDocuments(subject.text(dir)), m.tokenizer, {
+      const calib = sampleCalibration(readCalibrationDocuments(subject.textFile()), m.tokenizer, {
         samples: 3,
         seqLen: 64,
         seed: 1,

@@ -2,12 +2,8 @@
 // block runner against llamaForward, and the other calibration criteria on small cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
 import type { ModelWeights } from '../../src/model/weights.js';
-import { openModel } from '../../src/pipeline/open-model.js';
 import { batchShape, embed, runBlock, runHead, weightSource } from '../../src/prune/block-runner.js';
 import { angularScores } from '../../src/prune/criteria/angular.js';
 import { blockInfluenceScores } from '../../src/prune/criteria/block-influence.js';
@@ -18,8 +14,7 @@ import { removeUnits } from '../../src/prune/cut.js';
 import type { PruneUnit } from '../../src/prune/units.js';
 import type { CalibrationSet } from '../../src/text/calibration.js';
 import { calibrationIds, readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { missingFixture, STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
-import { writeProjectStories } from '../helpers/project-data.js';
+import { textSubjects } from '../helpers/text-subjects.js';
 import { openDefaultModelF32 } from '../helpers/project-models.js';
 import { randomCalibration, tinyModel } from './tiny-models.js';
 
@@ -62,30 +57,13 @@ test('cached ppl sweep equals the naive sweep (tiny model, every unit; micro-bat
   }
 });
 
-// Trained models: stories260K, and the project's default model on stories it sampled itself.
-const SUBJECTS = [
-  {
-    name: 'the default model',
-    skip: false as const,
-    open: openDefaultModelF32,
-    text: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'shorten-ppl-'));
-      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-      return writeProjectStories(join(dir, 'stories.txt'), 12);
-    },
-  },
-  {
-    name: 'stories260K',
-    skip: missingFixture(STORIES260K_BIN, TINYSTORIES_VAL),
-    open: () => openModel(STORIES260K_BIN),
-    text: () => TINYSTORIES_VAL,
-  },
-];
+// Trained models: the project's default model on stories it sampled itself, and stories260K.
+const SUBJECTS = textSubjects({ name: 'the default model', open: openDefaultModelF32, stories: 12 });
 
 for (const subject of SUBJECTS)
   test(`cached ppl sweep equals the naive sweep on ${subject.name}`, { skip: subject.skip }, () => {
     const m = subject.open();
-    const calib = sampleCalibration(readCalibrationDocuments(subject.text()), m.tokenizer, {
+    const calib = sampleCalibration(readCalibrationDocuments(subject.textFile()), m.tokenizer, {
       samples: 10,
       seqLen: 128,
       seed: 1234,

@@ -2,20 +2,15 @@
 // on a tiny random model, and by a float64 tape on stories260K (4 × 128 TinyStories windows, to keep the float64 side short).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
 import type { ModelWeights } from '../../src/model/weights.js';
-import { openModel } from '../../src/pipeline/open-model.js';
 import { taylorScores } from '../../src/prune/criteria/taylor.js';
 import { unitWeightNames } from '../../src/prune/units.js';
 import type { Tensor } from '../../src/tensor/index.js';
 import { Tape } from '../../src/tensor/index.js';
 import type { CalibrationSet } from '../../src/text/calibration.js';
 import { calibrationIds, readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { missingFixture, STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
-import { writeProjectStories } from '../helpers/project-data.js';
+import { textSubjects } from '../helpers/text-subjects.js';
 import { smallTwin } from '../helpers/project-models.js';
 import { randomCalibration, tinyModel } from './tiny-models.js';
 
@@ -95,25 +90,8 @@ function f64Taylor(w: ModelWeights, calib: CalibrationSet): number[] {
   );
 }
 
-// stories260K, and the project's random model of its shape on stories sampled from the default model.
-const SUBJECTS = [
-  {
-    name: 'the small twin',
-    skip: false as const,
-    open: smallTwin,
-    text: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'shorten-taylor-'));
-      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-      return writeProjectStories(join(dir, 'stories.txt'), 8);
-    },
-  },
-  {
-    name: 'stories260K',
-    skip: missingFixture(STORIES260K_BIN, TINYSTORIES_VAL),
-    open: () => openModel(STORIES260K_BIN),
-    text: () => TINYSTORIES_VAL,
-  },
-];
+// The project's random model of stories260K's shape on sampled stories, and stories260K itself.
+const SUBJECTS = textSubjects({ name: 'the small twin', open: smallTwin, stories: 8 });
 
 for (const subject of SUBJECTS)
   test(
@@ -121,7 +99,7 @@ for (const subject of SUBJECTS)
     { skip: subject.skip },
     () => {
       const m = subject.open();
-      const calib = sampleCalibration(readCalibrationDocuments(subject.text()), m.tokenizer, {
+      const calib = sampleCalibration(readCalibrationDocuments(subject.textFile()), m.tokenizer, {
         samples: 4,
         seqLen: 128,
         seed: 1234,

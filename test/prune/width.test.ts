@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingFixture, STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
-import { writeProjectStories } from '../helpers/project-data.js';
+import { textSubjects } from '../helpers/text-subjects.js';
 import { smallTwin } from '../helpers/project-models.js';
-import type { OpenedModel } from '../../src/pipeline/open-model.js';
 import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
 import { LlamaInference } from '../../src/model/inference.js';
 import type { ModelWeights } from '../../src/model/weights.js';
@@ -19,25 +17,8 @@ import { runWidthPrune } from '../../src/prune/width/command.js';
 import { widthPrune } from '../../src/prune/width/width-prune.js';
 import { sampleCalibration, readCalibrationDocuments } from '../../src/text/calibration.js';
 
-// stories260K, and the project's random model of its shape on stories sampled from the default model.
-const SUBJECTS: { name: string; skip: string | false; open: () => OpenedModel; text: () => string }[] = [
-  {
-    name: 'small twin',
-    skip: false,
-    open: smallTwin,
-    text: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'shorten-width-text-'));
-      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-      return writeProjectStories(join(dir, 'stories.txt'), 6);
-    },
-  },
-  {
-    name: 'stories260K',
-    skip: missingFixture(STORIES260K_BIN, TINYSTORIES_VAL),
-    open: () => openModel(STORIES260K_BIN),
-    text: () => TINYSTORIES_VAL,
-  },
-];
+// The project's random model of stories260K's shape on sampled stories, and stories260K itself.
+const SUBJECTS = textSubjects({ name: 'small twin', open: smallTwin, stories: 6 });
 
 for (const subject of SUBJECTS) {
   if (subject.skip) {
@@ -106,7 +87,7 @@ for (const subject of SUBJECTS) {
     `${subject.name}: removing nothing reproduces the original logits exactly (wanda scores on calibration text)`,
     { skip: subject.skip },
     () => {
-      const calib = sampleCalibration(readCalibrationDocuments(subject.text()), model.tokenizer, {
+      const calib = sampleCalibration(readCalibrationDocuments(subject.textFile()), model.tokenizer, {
         samples: 2,
         seqLen: 32,
         seed: 3,
