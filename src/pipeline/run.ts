@@ -63,8 +63,8 @@ export async function runPipeline(
     new TextEncoder().encode(JSON.stringify({ ...config, model }, null, 2) + '\n'),
   ]);
   const ctx = runContext(dir, config, model, opts.progress);
-  checkRunSettings(ctx);
   const force = new Set(opts.force ?? []);
+  checkRunSettings(ctx, new Set(STAGES.filter((s) => force.has(s) || !stageDone(dir, s))));
   const stages: StageOutcome[] = [];
   for (const stage of STAGES) {
     if (stageDone(dir, stage) && !force.has(stage)) {
