@@ -173,7 +173,7 @@ describe('shorten run', () => {
     assert.equal(readFileSync(join(dir, 'report.html'), 'utf8'), html);
   });
 
-  test('--force heal redoes only the healing stage', async () => {
+  test('--force heal redoes the healing stage and rebuilds the report, nothing else', async () => {
     const before = resultFiles(dir);
     const mtimes = new Map(STAGES.map((s) => [s, statSync(join(dir, s, 'result.json')).mtimeMs]));
     const out = await cli([
@@ -191,14 +191,19 @@ describe('shorten run', () => {
     const outcome = JSON.parse(out) as RunOutcome;
     assert.deepEqual(
       outcome.stages.filter((s) => s.status === 'ran').map((s) => s.stage),
-      ['heal'],
+      ['heal', 'report'],
     );
-    for (const s of STAGES.filter((x) => x !== 'heal')) {
+    for (const s of STAGES.filter((x) => x !== 'heal' && x !== 'report')) {
       assert.equal(statSync(join(dir, s, 'result.json')).mtimeMs, mtimes.get(s), s);
       assert.equal(readFileSync(join(dir, s, 'result.json'), 'utf8'), before.get(s), s);
     }
     const heal = JSON.parse(readFileSync(join(dir, 'heal', 'result.json'), 'utf8')) as { steps: number };
     assert.equal(heal.steps, 3, 'the file now sets the step count');
+    assert.match(
+      readFileSync(join(dir, 'report.html'), 'utf8'),
+      /after 3 steps of LoRA/,
+      'the report shows the redone heal',
+    );
   });
 
   test('shorten report rebuilds the report from the results', async () => {
