@@ -3,6 +3,7 @@
 import { TASKS } from '../eval/tasks/definitions.js';
 import type { GenerateSpeedup } from '../bench/generate.js';
 import { speedupText } from '../bench/generate-format.js';
+import { formatRatio } from '../bench/paired-ratio.js';
 import type { RunResults } from './summary.js';
 import { speedup } from './summary.js';
 
@@ -27,8 +28,8 @@ function speedupSentence(s: GenerateSpeedup | null): string {
   if (!s) return 'Generation speed was not measured under the timing rule.';
   if (s.beyond_ideal)
     return (
-      `At batch size 1 the measured speed-up, ${esc(speedupText(s).replace(/^not a result: /, ''))}, is <b>no result</b>: ` +
-      `removing these blocks allows at most ${num(s.ideal)}× (the ${s.ideal_basis} read per token); the machine was ` +
+      `At batch size 1 the measured speed-up, ${esc(formatRatio({ median: s.speedup, low: s.low, high: s.high, rounds: s.rounds }, 3))}, is <b>no result</b>: ` +
+      `removing these blocks allows at most ${num(s.ideal, 3)}× (the ${s.ideal_basis} read per token); the machine was ` +
       'disturbed while it measured. Rerun <code>shorten run --force benchmark</code> on a quiet machine.'
     );
   const interval =
