@@ -36,8 +36,32 @@
       ]
     },
     {
+      "target_name": "quant_portable",
+      "type": "static_library",
+      "cflags_cc": ["-ffp-contract=off"],
+      "sources": [
+        "native/src/dequant_portable.cc",
+        "native/src/quant_search.cc",
+        "native/src/quantize_legacy.cc",
+        "native/src/quantize_kquants.cc",
+        "native/src/quantize_iq4.cc"
+      ]
+    },
+    {
+      "target_name": "quant_avx2",
+      "type": "static_library",
+      "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-ffp-contract=off"],
+      "sources": ["native/src/dequant_avx2.cc"]
+    },
+    {
+      "target_name": "quant_avx512",
+      "type": "static_library",
+      "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-ffp-contract=off"],
+      "sources": ["native/src/dequant_avx512.cc"]
+    },
+    {
       "target_name": "shorten_native",
-      "dependencies": ["kernels_portable", "kernels_avx2", "kernels_avx512"],
+      "dependencies": ["kernels_portable", "kernels_avx2", "kernels_avx512", "quant_portable", "quant_avx2", "quant_avx512"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "sources": [
@@ -58,7 +82,9 @@
         "native/src/thread_pool.cc",
         "native/src/convert.cc",
         "native/src/gemm_dispatch.cc",
-        "native/src/machine_probe.cc"
+        "native/src/machine_probe.cc",
+        "native/src/quant_dispatch.cc",
+        "native/src/quant_addon.cc"
       ]
     }
   ]

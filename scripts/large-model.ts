@@ -1,9 +1,11 @@
 // A 7B-shaped checkpoint on a small machine: writes a synthetic bf16 HF folder (32 blocks, width
-// 4096, MLP 11008, sharded safetensors, streamed to disk) and runs score (magnitude, ppl) and prune
-// on it as child processes, printing each one's peak resident memory against weights + 2 GiB.
-// Usage: node --import tsx scripts/large-model.ts [--dir D] [--keep] [--layers N] [--only magnitude,ppl,prune]
+// 4096, MLP 11008, sharded safetensors, streamed to disk) or a Q4_K_M GGUF of the same shape
+// (--format q4_k_m), and runs score (magnitude, ppl, taylor) and prune on it as child processes,
+// printing each one's peak resident memory against the checkpoint's size + 2 GiB.
+// Usage: node --import tsx scripts/large-model.ts [--format bf16|q4_k_m] [--dir D] [--keep] [--layers N]
+//          [--only magnitude,ppl,taylor,prune]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +15,13 @@ import type { LlamaConfig } from '../src/model/config.js';
 import { seededRandom } from '../src/model/sampling.js';
 import { layerPrefix } from '../src/model/weights.js';
 import { f32ToBf16 } from '../src/native/index.js';
-import { loadLlama2cTokenizer } from '../src/text/tokenizer.js';
+import { loadTokenizerJson } from '../src/text/tokenizer.js';
+import { writeQ4kmCheckpoint } from './large-model-q4km.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const FIXTURES = join(ROOT, '../shared/fixtures');
-const TOK512 = join(FIXTURES, 'models/stories260K/tok512.bin');
-const CALIB = join(FIXTURES, 'text/tinystories_validation_head.txt');
+const FIXTURES = process.env.SHORTEN_FIXTURES ?? join(ROOT, '../shared/fixtures');
+const DEFAULT_TOKENIZER = join(ROOT, 'models/default/tokenizer.json');
+const TINYSTORIES = join(FIXTURES, 'text/tinystories_validation_head.txt');
 const CLI = join(ROOT, 'test/reliability/shorten-cli.ts');
 const GiB = 1024 ** 3;
 
@@ -42,6 +45,9 @@ const config: LlamaConfig = {
   maxSeqLen: 2048,
   tieWordEmbeddings: false,
   attentionBias: false,
+  qkNorm: false,
+  ropeScaling: null,
+  ropeFreqFactors: null,
   bosTokenId: 1,
   eosTokenId: 2,
   prunedAttention: [],
@@ -152,8 +158,7 @@ function writeCheckpoint(dir: string): number {
     JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2),
   );
   writeFileSync(join(dir, 'config.json'), JSON.stringify(hfJsonFromConfig(config, 'bf16'), null, 2));
-  const tok = loadLlama2cTokenizer(TOK512);
-  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok.toTokenizerJson()));
+  writeFileSync(join(dir, 'tokenizer.json'), readFileSync(DEFAULT_TOKENIZER));
   return total;
 }
 
@@ -186,41 +191,68 @@ function measure(label: string, args: string[]): Measured {
   return m;
 }
 
+/** Calibration text: TinyStories from the fixtures, else sentences made here (scoring needs words, not meaning). */
+function calibrationFile(base: string): string {
+  if (existsSync(TINYSTORIES)) return TINYSTORIES;
+  const path = join(base, 'calibration.txt');
+  const words = ['the', 'little', 'dog', 'ran', 'to', 'a', 'big', 'tree', 'and', 'saw', 'bird', 'happy'];
+  const random = seededRandom(5);
+  const doc = (): string =>
+    Array.from({ length: 300 }, () => words[Math.floor(random() * words.length)]).join(' ');
+  writeFileSync(path, Array.from({ length: 8 }, doc).join('\n\n'));
+  return path;
+}
+
 function main(): void {
   const base = argValue('--dir') ?? mkdtempSync(join(tmpdir(), 'shorten-large-model-'));
-  const model = join(base, 'model-7b-shaped');
+  const format = argValue('--format') ?? 'bf16';
+  if (format !== 'bf16' && format !== 'q4_k_m')
+    throw new Error(`--format must be bf16 or q4_k_m (got ${format})`);
+  const model = join(base, format === 'bf16' ? 'model-7b-shaped' : 'model-7b-shaped-Q4_K_M.gguf');
   const keep = process.argv.includes('--keep');
   const results: Measured[] = [];
   let weightBytes = 0;
   try {
+    mkdirSync(base, { recursive: true });
     const t0 = performance.now();
-    weightBytes = writeCheckpoint(model);
+    weightBytes =
+      format === 'bf16'
+        ? writeCheckpoint(model)
+        : writeQ4kmCheckpoint(model, config, loadTokenizerJson(DEFAULT_TOKENIZER));
     const writeSeconds = (performance.now() - t0) / 1000;
     process.stderr.write(`checkpoint written in ${writeSeconds.toFixed(0)} s\n`);
+    const calib = calibrationFile(base);
     const only = argValue('--only')?.split(',');
     const wanted = (name: string): boolean => !only || only.includes(name);
+    const scoring = [
+      '--calib',
+      calib,
+      '--samples',
+      '2',
+      '--seq-len',
+      '128',
+      '--protect-first',
+      '0',
+      '--protect-last',
+      '0',
+      '--json',
+    ];
     if (wanted('magnitude'))
       results.push(
         measure('score --criterion magnitude', ['score', model, '--criterion', 'magnitude', '--json']),
       );
     if (wanted('ppl'))
       results.push(
-        measure('score --criterion ppl (2 x 128 tokens)', [
+        measure('score --criterion ppl (2 x 128 tokens)', ['score', model, '--criterion', 'ppl', ...scoring]),
+      );
+    if (wanted('taylor'))
+      results.push(
+        measure('score --criterion taylor (2 x 128 tokens)', [
           'score',
           model,
           '--criterion',
-          'ppl',
-          '--calib',
-          CALIB,
-          '--samples',
-          '2',
-          '--seq-len',
-          '128',
-          '--protect-first',
-          '0',
-          '--protect-last',
-          '0',
-          '--json',
+          'taylor',
+          ...scoring,
         ]),
       );
     if (wanted('prune'))
@@ -233,7 +265,7 @@ function main(): void {
           '--remove',
           '20%',
           '--out',
-          join(base, 'pruned'),
+          join(base, format === 'bf16' ? 'pruned' : 'pruned-Q4_K_M.gguf'),
           '--json',
         ]),
       );
@@ -249,6 +281,7 @@ function main(): void {
     withinBudget: r.peakRssBytes < budget,
   }));
   const summary = {
+    format,
     shape: {
       blocks: config.numLayers,
       width: config.hiddenSize,

@@ -298,6 +298,7 @@ Napi::Value ReadGbps(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Object InitOps(Napi::Env env, Napi::Object exports);
+Napi::Object InitQuant(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
@@ -315,7 +316,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("measureSustainedGflops", Napi::Function::New(env, SustainedGflops));
   exports.Set("measureF32KernelGflops", Napi::Function::New(env, F32KernelGflops));
   exports.Set("measureReadGbps", Napi::Function::New(env, ReadGbps));
-  return InitOps(env, exports);
+  return InitQuant(env, InitOps(env, exports));
 }
 
 NODE_API_MODULE(shorten_native, Init)

@@ -16,12 +16,13 @@ void rmsnormBackward(float* dinp, float* dweight, const float* dout, const float
                      const float* rstd, int64_t N, int64_t C);
 
 // Rotary embedding in the half-split layout: within each head (D wide) element i pairs with
-// i + D/2 and both rotate by positions[n] · theta^(-2i/D). inp/out (N,H,D); out may alias inp.
+// i + D/2 and both rotate by positions[n] · invFreq[i] (invFreq: D/2 inverse frequencies), the
+// result times `scale`. inp/out (N,H,D); out may alias inp.
 void ropeForward(float* out, const float* inp, const int32_t* positions, int64_t N, int64_t H, int64_t D,
-                 double theta);
-// The inverse rotation of dout, added to dinp.
+                 const double* invFreq, double scale);
+// The transpose: the inverse rotation of dout times `scale`, added to dinp.
 void ropeBackward(float* dinp, const float* dout, const int32_t* positions, int64_t N, int64_t H, int64_t D,
-                  double theta);
+                  const double* invFreq, double scale);
 
 // Causal grouped-query attention. q/out (B,T,Hq,D), k/v (B,T,Hkv,D), lse (B,Hq,T) saved for
 // backward (-inf for a query that sees no key: its output is zero). keyPadding (B,T) may be null;

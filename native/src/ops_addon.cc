@@ -58,6 +58,9 @@ class OpArgs {
   int32_t* i32(size_t i, const char* name, double need) const {
     return array<int32_t>(i, name, napi_int32_array, "Int32Array", need);
   }
+  const double* f64(size_t i, const char* name, double need) const {
+    return array<double>(i, name, napi_float64_array, "Float64Array", need);
+  }
   uint8_t* u8OrNull(size_t i, const char* name, double need) const {
     return array<uint8_t>(i, name, napi_uint8_array, "Uint8Array", need, true);
   }
@@ -109,38 +112,40 @@ Napi::Value RmsnormBackward(const Napi::CallbackInfo& info) {
   });
 }
 
-void checkRopeDims(const OpArgs& a, int64_t D, double theta) {
+void checkRopeDims(const OpArgs& a, int64_t D, double scale) {
   if (D % 2 != 0) a.fail(5, "D", "must be even");
-  if (!(theta > 0)) a.fail(6, "theta", "must be positive");
+  if (!std::isfinite(scale)) a.fail(7, "scale", "must be finite");
 }
 
-// ropeForward(out, inp, positions, N, H, D, theta)
+// ropeForward(out, inp, positions, N, H, D, invFreq, scale)
 Napi::Value RopeForward(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     OpArgs a(info, "ropeForward");
     int64_t N = a.count(3, "N"), H = a.count(4, "H"), D = a.count(5, "D");
-    double theta = a.number(6, "theta");
-    checkRopeDims(a, D, theta);
+    double scale = a.number(7, "scale");
+    checkRopeDims(a, D, scale);
     double size = static_cast<double>(N) * H * D;
     float* out = a.f32(0, "out", size);
     const float* inp = a.f32(1, "inp", size);
     const int32_t* positions = a.i32(2, "positions", N);
-    ropeForward(out, inp, positions, N, H, D, theta);
+    const double* invFreq = a.f64(6, "invFreq", static_cast<double>(D / 2));
+    ropeForward(out, inp, positions, N, H, D, invFreq, scale);
   });
 }
 
-// ropeBackward(dinp, dout, positions, N, H, D, theta)
+// ropeBackward(dinp, dout, positions, N, H, D, invFreq, scale)
 Napi::Value RopeBackward(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     OpArgs a(info, "ropeBackward");
     int64_t N = a.count(3, "N"), H = a.count(4, "H"), D = a.count(5, "D");
-    double theta = a.number(6, "theta");
-    checkRopeDims(a, D, theta);
+    double scale = a.number(7, "scale");
+    checkRopeDims(a, D, scale);
+    const double* invFreq = a.f64(6, "invFreq", static_cast<double>(D / 2));
     double size = static_cast<double>(N) * H * D;
     float* dinp = a.f32(0, "dinp", size);
     const float* dout = a.f32(1, "dout", size);
     const int32_t* positions = a.i32(2, "positions", N);
-    ropeBackward(dinp, dout, positions, N, H, D, theta);
+    ropeBackward(dinp, dout, positions, N, H, D, invFreq, scale);
   });
 }
 

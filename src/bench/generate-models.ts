@@ -2,7 +2,7 @@
 // benchmark model, whole or pruned 20% in depth or in width at the same parameter budget.
 import { inferenceOf, openModel } from '../pipeline/open-model.js';
 import { LlamaInference } from '../model/inference.js';
-import type { DType, ModelWeights } from '../model/weights.js';
+import type { FloatDType, ModelWeights } from '../model/weights.js';
 import { removeBlocks } from '../prune/cut.js';
 import { parseRemoveTarget } from '../prune/plan.js';
 import { widthPrune } from '../prune/width/width-prune.js';
@@ -25,7 +25,7 @@ export function syntheticBenchModel(
 ): BenchModel | null {
   const m = SYNTHETIC.exec(spec);
   if (!m) return null;
-  const dtype = (m[3] ?? 'f32') as DType;
+  const dtype = (m[3] ?? 'f32') as FloatDType;
   let base = bases.get(dtype);
   if (!base) {
     base = syntheticLlama({}, { dtype, seed: 1 });

@@ -3,8 +3,8 @@
 // peak resident memory against the weight bytes, and (where PyTorch is installed) the same Taylor
 // computation in PyTorch and our speed over it, all measured in one run.
 import { availableParallelism } from 'node:os';
-import type { DType } from '../model/weights.js';
-import { runHead, weightSource } from '../prune/block-runner.js';
+import type { FloatDType } from '../model/weights.js';
+import { runHead, weightSource } from '../model/block.js';
 import { calibrationBatches, prefixStates } from '../prune/calibration-batches.js';
 import { pplScores } from '../prune/criteria/ppl.js';
 import { taylorScores } from '../prune/criteria/taylor.js';
@@ -17,7 +17,7 @@ export interface BenchScoreOptions {
   layers: number;
   samples: number;
   seqLen: number;
-  dtype: DType;
+  dtype: FloatDType;
   torch: boolean;
   log: (s: string) => void;
 }
@@ -72,7 +72,7 @@ export function benchScore(o: BenchScoreOptions): Record<string, unknown> {
     })),
   };
   const src = weightSource(weights);
-  const [batch] = calibrationBatches(calib);
+  const [batch] = calibrationBatches(c, calib);
   o.log('three full forward passes (their median is the unit of the ppl sweep’s cost)');
   const passes = [0, 1, 2].map(() =>
     seconds(() => runHead(src, prefixStates(src, batch).states[c.numLayers], batch.targets)),

@@ -3,7 +3,7 @@
 // values come from the addon's fillNormal (seconds for the 2048-wide model, where a JS loop took 40 s).
 import { fillNormal } from '../native/ops.js';
 import type { LlamaConfig } from '../model/config.js';
-import type { DType, ModelWeights, WeightTensor } from '../model/weights.js';
+import type { FloatDType, ModelWeights, WeightTensor } from '../model/weights.js';
 import { layerPrefix } from '../model/weights.js';
 
 /** The benchmark model: 2048 wide, 16 blocks, 16 heads, 4 KV heads, MLP 5632, vocabulary 32000. */
@@ -21,6 +21,9 @@ export const SYNTHETIC_2048: LlamaConfig = {
   maxSeqLen: 2048,
   tieWordEmbeddings: false,
   attentionBias: false,
+  qkNorm: false,
+  ropeScaling: null,
+  ropeFreqFactors: null,
   bosTokenId: 1,
   eosTokenId: 2,
   prunedAttention: [],
@@ -45,7 +48,7 @@ export const STORIES260K_SHAPE: Partial<LlamaConfig> = {
 };
 
 export interface SyntheticOptions {
-  dtype?: DType;
+  dtype?: FloatDType;
   seed?: number;
   /** Standard deviation of the matrices (default 0.02). */
   std?: number;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { CheckpointFormat } from '../formats/load.js';
 import { perplexity, perplexitySegments } from '../eval/perplexity.js';
 import type { BosMode } from '../eval/perplexity.js';
+import { castMatrices, MATRIX_DTYPES } from '../model/cast.js';
+import type { MatrixDtype } from '../model/cast.js';
 import { generate } from '../model/generate.js';
 import { describeModel, formatModelInfo } from '../model/describe.js';
 import { inferenceOf, openModel } from '../pipeline/open-model.js';
@@ -34,16 +36,22 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .requiredOption('--to <format>', 'hf | gguf | llama2c')
     .requiredOption('--out <path>', 'output folder (hf) or file')
     .option('--tokenizer <path>', 'tokenizer for a llama2.c checkpoint (tok*.bin or tokenizer.json)')
+    .option('--dtype <type>', `matrix dtype of the output: ${MATRIX_DTYPES.join(' | ')} (default: as stored)`)
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten convert stories260K.bin --tokenizer tok512.bin --to hf --out stories260K-hf',
+      '\nExamples:\n  npx shorten convert stories260K.bin --tokenizer tok512.bin --to hf --out stories260K-hf' +
+        '\n  npx shorten convert models/default --to gguf --dtype f16 --out default-f16.gguf',
     )
-    .action((model: string, opts: { to: string; out: string; tokenizer?: string }) => {
+    .action((model: string, opts: { to: string; out: string; tokenizer?: string; dtype?: string }) => {
       if (!['hf', 'gguf', 'llama2c'].includes(opts.to))
         throw new UsageError(`--to must be hf, gguf or llama2c (got '${opts.to}')`);
+      if (opts.dtype !== undefined && !(MATRIX_DTYPES as readonly string[]).includes(opts.dtype))
+        throw new UsageError(`--dtype must be one of ${MATRIX_DTYPES.join(', ')} (got '${opts.dtype}')`);
       const m = openModel(model, { tokenizer: opts.tokenizer });
-      saveModelWithTokenizer(m.weights, m.tokenizer, opts.out, opts.to as CheckpointFormat, {
+      const weights = opts.dtype ? castMatrices(m.weights, opts.dtype as MatrixDtype) : m.weights;
+      saveModelWithTokenizer(weights, m.tokenizer, opts.out, opts.to as CheckpointFormat, {
         llama2cRopeTables: m.llama2cRopeTables,
+        from: m,
       });
       process.stderr.write(`wrote ${opts.to} to ${opts.out}\n`);
     });

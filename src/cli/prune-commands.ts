@@ -257,7 +257,7 @@ export function registerPruneCommands(program: Command, bench: Command): void {
         }
         const pruned = cutModel(m.weights, unit, plan.removed);
         const record = pruneRecord(model, m.weights, pruned, plan, opts);
-        const where = writePrunedModel(pruned, m.tokenizer, o.out, format, record);
+        const where = writePrunedModel(pruned, m.tokenizer, o.out, format, record, m);
         if (o.json) process.stdout.write(JSON.stringify(record) + '\n');
         else
           process.stdout.write(

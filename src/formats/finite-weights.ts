@@ -1,12 +1,14 @@
 // A scan of a model's weights for NaN and ±Inf. Loaders do not run it (a 7B checkpoint is mmapped and
 // read lazily, and a full scan would touch every page); commands and tests that want the guarantee call it.
 import type { ModelWeights, WeightTensor } from '../model/weights.js';
+import { freshF32 } from '../tensor/weight-values.js';
 import { FormatError } from './errors.js';
 
 /** The index of the first NaN or ±Inf in `t`, or -1; half types are tested on their exponent bits. */
 export function firstNonFinite(t: WeightTensor): number {
-  if (t.dtype === 'f32') {
-    const v = t.data as Float32Array;
+  if (t.dtype !== 'bf16' && t.dtype !== 'f16') {
+    // f32 as stored; a quantized tensor's values carry any non-finite scale.
+    const v = freshF32(t);
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
     return -1;
   }

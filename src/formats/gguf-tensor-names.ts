@@ -1,4 +1,5 @@
-// GGUF (llama.cpp) tensor names and their Hugging Face counterparts, the names our model uses.
+// GGUF (llama.cpp) tensor names of LLaMA-family models and their Hugging Face counterparts, the
+// names our model uses.
 
 const GLOBAL: [string, string][] = [
   ['token_embd.weight', 'model.embed_tokens.weight'],
@@ -14,6 +15,8 @@ const PER_BLOCK: [string, string][] = [
   ['attn_q.bias', 'self_attn.q_proj.bias'],
   ['attn_k.bias', 'self_attn.k_proj.bias'],
   ['attn_v.bias', 'self_attn.v_proj.bias'],
+  ['attn_q_norm.weight', 'self_attn.q_norm.weight'],
+  ['attn_k_norm.weight', 'self_attn.k_norm.weight'],
   ['attn_output.weight', 'self_attn.o_proj.weight'],
   ['ffn_norm.weight', 'post_attention_layernorm.weight'],
   ['ffn_gate.weight', 'mlp.gate_proj.weight'],

@@ -1,26 +1,17 @@
-// Reads GGUF v2/v3 files of the `llama` architecture: bounded header parsing, metadata kept raw for
-// the tokenizer, tensors as mmapped views (F32/F16/BF16) or dequantized (Q8_0/Q4_0), renamed to
-// Hugging Face names with q/k rows moved to the half-split rotary layout.
-import type { LlamaConfig } from '../model/config.js';
-import { validateConfig } from '../model/config.js';
+// Reads GGUF v2/v3 files of the `llama`, `qwen2` and `qwen3` architectures: bounded header parsing,
+// metadata kept raw for the tokenizer, tensors as mmapped views (F32/F16/BF16) or through
+// gguf-quant.ts (every type in ggml-types.ts), renamed to Hugging Face names with `llama` q/k rows
+// moved to the half-split rotary layout.
 import type { ModelWeights, WeightTensor } from '../model/weights.js';
 import { mmapFile } from '../native/index.js';
 import { ByteReader, checkedElementCount, checkedMultiply } from './byte-reader.js';
 import { FormatError } from './errors.js';
-import { shortestF32Decimal } from './float-text.js';
+import { GGUF_ARCHITECTURES, configFromGgufMetadata, ggufArchitectureOf } from './gguf-config.js';
 import type { GgufMetadata } from './gguf-metadata.js';
-import { ggufNumber, ggufString, readGgufString, readGgufValue } from './gguf-metadata.js';
-import {
-  GGML_BF16,
-  GGML_F16,
-  GGML_F32,
-  GGML_Q4_0,
-  GGML_Q8_0,
-  SUPPORTED_GGML_TYPES,
-  dequantizeQ4_0,
-  dequantizeQ8_0,
-  ggmlBlock,
-} from './gguf-quant.js';
+import { ggufNumber, readGgufString, readGgufValue } from './gguf-metadata.js';
+import type { GgmlQuantType, GgmlTypeName } from './ggml-types.js';
+import { GGML_BF16, GGML_F16, GGML_F32, SUPPORTED_GGML_TYPES, ggmlTypeById } from './ggml-types.js';
+import { quantizedWeight } from './gguf-quant.js';
 import { ggufToHfName } from './gguf-tensor-names.js';
 import { interleavedToHalfSplit } from './rotary-permutation.js';
 
@@ -29,12 +20,16 @@ export const GGUF_DEFAULT_ALIGNMENT = 32;
 const MAX_TENSOR_DIMS = 4;
 const MAX_NAME_BYTES = 1 << 16;
 const MAX_TENSORS = 1 << 20;
+/** Llama 3's rotary frequency divisors: configuration, not a weight. */
+export const ROPE_FREQS = 'rope_freqs.weight';
 
 export interface GgufTensorInfo {
   name: string;
   /** GGUF order, innermost first: ne[0] is the number of columns. */
   dims: number[];
   ggmlType: number;
+  /** Our name of that type (`f32`, `q4_k`, ...). */
+  type: GgmlTypeName;
   /** Offset from the start of the data section. */
   offset: number;
   byteSize: number;
@@ -101,41 +96,56 @@ export function parseGgufHeader(buffer: ArrayBuffer, file: string): GgufHeader {
     const dims: number[] = [];
     for (let d = 0; d < nDims; d++) dims.push(r.u64Size(`${name}.ne[${d}]`));
     const ggmlType = r.u32(`${name}.type`);
-    const block = ggmlBlock(ggmlType);
-    if (!block) throw new FormatError(file, `${name}.type`, `${SUPPORTED_GGML_TYPES} (got ${ggmlType})`);
+    const type = ggmlTypeById(ggmlType);
+    if (!type) throw new FormatError(file, `${name}.type`, `${SUPPORTED_GGML_TYPES} (got ${ggmlType})`);
     const elements = checkedElementCount(dims, file, `${name}.ne`);
-    if (dims[0] % block.elements !== 0)
+    if (dims[0] % type.blockElements !== 0)
       throw new FormatError(
         file,
         `${name}.ne[0]`,
-        `a multiple of the block size ${block.elements} (got ${dims[0]})`,
+        `a multiple of ${type.blockElements}, the ${type.ggmlName} block (got a row of ${dims[0]})`,
       );
-    const byteSize = checkedMultiply(elements / block.elements, block.bytes, file, `${name}.ne`);
+    const byteSize = checkedMultiply(elements / type.blockElements, type.blockBytes, file, `${name}.ne`);
     const offset = r.u64Size(`${name}.offset`);
-    tensors.push({ name, dims, ggmlType, offset, byteSize });
+    tensors.push({ name, dims, ggmlType, type: type.name, offset, byteSize });
   }
   r.align(alignment, 'padding before tensor data');
   const dataStart = r.offset;
 
-  // As llama.cpp requires: tensors packed in listed order, each at the running size rounded up to the alignment.
+  checkTensorExtents(tensors, alignment, r.length - dataStart, file);
+  return { version, metadata, tensors, alignment, dataStart };
+}
+
+// As llama.cpp requires: tensors packed in listed order, each at the running size rounded up to the
+// alignment; and each tensor's bytes, up to the next tensor (or the end of the file, less padding),
+// exactly what its type and shape take.
+function checkTensorExtents(
+  tensors: GgufTensorInfo[],
+  alignment: number,
+  dataLength: number,
+  file: string,
+): void {
   let expected = 0;
-  for (const t of tensors) {
+  tensors.forEach((t, i) => {
     if (t.offset !== expected)
       throw new FormatError(
         file,
         `${t.name}.offset`,
         `${expected} (packed in order, aligned to ${alignment}; got ${t.offset})`,
       );
-    expected = t.offset + t.byteSize;
-    if (expected > r.length - dataStart)
+    const padded = t.byteSize + ((alignment - (t.byteSize % alignment)) % alignment);
+    const next = tensors[i + 1];
+    const span = (next ? next.offset : dataLength) - t.offset;
+    if (span < t.byteSize || span > padded)
       throw new FormatError(
         file,
-        `${t.name}.offset`,
-        `data within the file (ends at ${dataStart + expected}, the file has ${r.length} bytes)`,
+        `${t.name}.data`,
+        `${t.byteSize} bytes for ${t.type.toUpperCase()} [${t.dims.join(', ')}]` +
+          `${padded > t.byteSize ? ` (${padded} with padding)` : ''}; ` +
+          `${next ? `'${next.name}' starts` : 'the file ends'} ${span} bytes after its start`,
       );
-    expected += (alignment - (expected % alignment)) % alignment;
-  }
-  return { version, metadata, tensors, alignment, dataStart };
+    expected = t.offset + padded;
+  });
 }
 
 function tensorData(buffer: ArrayBuffer, start: number, t: GgufTensorInfo): WeightTensor {
@@ -151,102 +161,53 @@ function tensorData(buffer: ArrayBuffer, start: number, t: GgufTensorInfo): Weig
       return { dtype: 'f16', shape, data: view(2, (b, o, n) => new Uint16Array(b, o, n)) };
     case GGML_BF16:
       return { dtype: 'bf16', shape, data: view(2, (b, o, n) => new Uint16Array(b, o, n)) };
-    case GGML_Q8_0:
-      return { dtype: 'f32', shape, data: dequantizeQ8_0(new Uint8Array(buffer, at, t.byteSize), elements) };
-    case GGML_Q4_0:
-      return { dtype: 'f32', shape, data: dequantizeQ4_0(new Uint8Array(buffer, at, t.byteSize), elements) };
     default:
-      throw new Error(`unreachable: GGML type ${t.ggmlType}`);
+      return quantizedWeight(
+        t.type as GgmlQuantType,
+        new Uint8Array(buffer, at, t.byteSize),
+        shape,
+        elements,
+      );
   }
-}
-
-function requiredCount(md: GgufMetadata, key: string, file: string): number {
-  const v = ggufNumber(md, key, file);
-  if (v === undefined) throw new FormatError(file, key, 'a value (the key is missing)');
-  return v;
-}
-
-function blockIndices(md: GgufMetadata, key: string, file: string): number[] {
-  const v = md.get(key);
-  if (v === undefined) return [];
-  if (v.type !== 'array' || !v.value.every((i) => typeof i === 'number'))
-    throw new FormatError(file, key, 'an array of block indices');
-  return v.value as number[];
-}
-
-function configFromMetadata(md: GgufMetadata, tensors: Map<string, WeightTensor>, file: string): LlamaConfig {
-  const arch = ggufString(md, 'general.architecture', file);
-  if (arch !== 'llama')
-    throw new FormatError(file, 'general.architecture', `"llama" (got ${JSON.stringify(arch)})`);
-  const hiddenSize = requiredCount(md, 'llama.embedding_length', file);
-  const numHeads = requiredCount(md, 'llama.attention.head_count', file);
-  const tokens = md.get('tokenizer.ggml.tokens');
-  const embedding = tensors.get('model.embed_tokens.weight');
-  const vocabSize =
-    ggufNumber(md, 'llama.vocab_size', file) ??
-    (tokens?.type === 'array' ? tokens.value.length : undefined) ??
-    embedding?.shape[0];
-  if (vocabSize === undefined) throw new FormatError(file, 'llama.vocab_size', 'a value or a token list');
-  const headDim =
-    ggufNumber(md, 'llama.attention.key_length', file) ??
-    ggufNumber(md, 'llama.rope.dimension_count', file) ??
-    hiddenSize / numHeads;
-  if (!Number.isInteger(headDim))
-    throw new FormatError(
-      file,
-      'llama.attention.head_count',
-      `a divisor of llama.embedding_length ${hiddenSize} (got ${numHeads})`,
-    );
-  const ropeDims = ggufNumber(md, 'llama.rope.dimension_count', file);
-  if (ropeDims !== undefined && ropeDims !== headDim)
-    throw new FormatError(
-      file,
-      'llama.rope.dimension_count',
-      `the head width ${headDim} (partial rotary is not supported; got ${ropeDims})`,
-    );
-  const architectureHint = ggufString(md, 'shorten.architecture', file);
-  const config: LlamaConfig = {
-    architecture: architectureHint === 'mistral' || architectureHint === 'qwen2' ? architectureHint : 'llama',
-    vocabSize,
-    hiddenSize,
-    intermediateSize: requiredCount(md, 'llama.feed_forward_length', file),
-    numLayers: requiredCount(md, 'llama.block_count', file),
-    numHeads,
-    numKvHeads: ggufNumber(md, 'llama.attention.head_count_kv', file) ?? numHeads,
-    headDim,
-    rmsNormEps: shortestF32Decimal(requiredCount(md, 'llama.attention.layer_norm_rms_epsilon', file)),
-    ropeTheta: shortestF32Decimal(ggufNumber(md, 'llama.rope.freq_base', file) ?? 10000),
-    maxSeqLen: requiredCount(md, 'llama.context_length', file),
-    tieWordEmbeddings: !tensors.has('lm_head.weight'),
-    attentionBias: [...tensors.keys()].some((n) => n.endsWith('q_proj.bias')),
-    bosTokenId: ggufNumber(md, 'tokenizer.ggml.bos_token_id', file) ?? 1,
-    eosTokenId: ggufNumber(md, 'tokenizer.ggml.eos_token_id', file) ?? 2,
-    prunedAttention: blockIndices(md, 'shorten.pruned_attention', file),
-    prunedMlp: blockIndices(md, 'shorten.pruned_mlp', file),
-  };
-  validateConfig(config, file);
-  return config;
 }
 
 /** Parses a GGUF file already in memory (or mapped); `file` names it in errors. */
 export function parseGguf(buffer: ArrayBuffer, file: string): GgufContents {
   const header = parseGgufHeader(buffer, file);
+  const arch = ggufArchitectureOf(header.metadata, file);
   const tensors = new Map<string, WeightTensor>();
+  let ropeFreqs: Float32Array | null = null;
   for (const t of header.tensors) {
+    if (t.name === ROPE_FREQS) {
+      const r = tensorData(buffer, header.dataStart, t);
+      if (r.dtype !== 'f32' || r.shape.length !== 1)
+        throw new FormatError(file, `tensor '${t.name}'`, 'a 1-D F32 tensor of rotary frequency factors');
+      ropeFreqs = r.data as Float32Array;
+      continue;
+    }
     const hfName = ggufToHfName(t.name);
     if (!hfName)
       throw new FormatError(
         file,
         `tensor '${t.name}'`,
-        'a LLaMA tensor name (token_embd, output_norm, output, blk.N.attn_*/ffn_*)',
+        'a LLaMA-family tensor name (token_embd, output_norm, output, rope_freqs, blk.N.attn_*/ffn_*)',
       );
     tensors.set(hfName, tensorData(buffer, header.dataStart, t));
   }
-  const config = configFromMetadata(header.metadata, tensors, file);
-  for (const [name, t] of tensors) {
-    const m = /\.self_attn\.([qk])_proj\.(weight|bias)$/.exec(name);
-    if (m) tensors.set(name, interleavedToHalfSplit(t, m[1] === 'q' ? config.numHeads : config.numKvHeads));
-  }
+  const config = configFromGgufMetadata(
+    header.metadata,
+    new Set(tensors.keys()),
+    tensors.get('model.embed_tokens.weight')?.shape[0],
+    ropeFreqs,
+    file,
+  );
+  // llama.cpp's `llama` stores q/k rows in the interleaved rotary layout (its converter permutes
+  // them); qwen2/qwen3 keep Hugging Face's half-split layout (NEOX rope).
+  if (GGUF_ARCHITECTURES[arch].interleavedRotary)
+    for (const [name, t] of tensors) {
+      const m = /\.self_attn\.([qk])_proj\.(weight|bias)$/.exec(name);
+      if (m) tensors.set(name, interleavedToHalfSplit(t, m[1] === 'q' ? config.numHeads : config.numKvHeads));
+    }
   const tokenizerMetadata: GgufMetadata = new Map(
     [...header.metadata].filter(([k]) => k.startsWith('tokenizer.')),
   );

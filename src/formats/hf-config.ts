@@ -1,20 +1,25 @@
-// Hugging Face `config.json` for LLaMA-family causal LMs (Llama, Mistral, Qwen2) to and from our
-// normalized LlamaConfig, with Transformers' defaults for the fields a config may leave out.
+// Hugging Face `config.json` for LLaMA-family causal LMs (Llama 1-3, Mistral, Qwen2/2.5, Qwen3,
+// SmolLM) to and from our normalized LlamaConfig, with Transformers' defaults for the fields a
+// config may leave out. Written configs name only fields Transformers knows for that class.
 import type { Architecture, LlamaConfig } from '../model/config.js';
 import { ConfigError, validateConfig } from '../model/config.js';
-import type { DType } from '../model/weights.js';
+import type { DType, FloatDType } from '../model/weights.js';
+import { ropeScalingFromHf, ropeScalingToHf } from './hf-rope-scaling.js';
 
 const ARCHITECTURES: Record<string, Architecture> = {
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'mistral',
   Qwen2ForCausalLM: 'qwen2',
+  Qwen3ForCausalLM: 'qwen3',
 };
 const CLASS_NAME: Record<Architecture, string> = {
   llama: 'LlamaForCausalLM',
   mistral: 'MistralForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
+  qwen3: 'Qwen3ForCausalLM',
 };
-const TORCH_DTYPE: Record<DType, string> = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' };
+const QWEN = new Set<Architecture>(['qwen2', 'qwen3']);
+const TORCH_DTYPE: Record<FloatDType, string> = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' };
 
 type Json = Record<string, unknown>;
 
@@ -39,6 +44,10 @@ function tokenId(j: Json, key: string, file: string, fallback: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
     throw new ConfigError(file, key, `a token id (got ${JSON.stringify(j[key])})`);
   return v;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function blockList(j: Json, key: string, file: string): number[] {
@@ -80,19 +89,29 @@ export function configFromHfJson(j: unknown, file: string): LlamaConfig {
 
   if (c.hidden_act !== undefined && c.hidden_act !== 'silu')
     throw new ConfigError(file, 'hidden_act', `"silu" (got ${JSON.stringify(c.hidden_act)})`);
-  if (c.rope_scaling !== undefined && c.rope_scaling !== null)
-    throw new ConfigError(
-      file,
-      'rope_scaling',
-      `null (rope scaling is not supported; got ${JSON.stringify(c.rope_scaling)})`,
-    );
   if (c.mlp_bias === true) throw new ConfigError(file, 'mlp_bias', 'false (MLP biases are not supported)');
-  // Llama's attention_bias also biases o_proj, which the model does not hold; Qwen2 biases q/k/v only, always.
+  // Llama's and Qwen3's attention_bias also bias o_proj, which the model does not hold; Qwen2 biases q/k/v only, always.
   if (architecture !== 'qwen2' && c.attention_bias === true)
     throw new ConfigError(file, 'attention_bias', 'false (o_proj biases are not supported)');
+  if (QWEN.has(architecture) && c.use_sliding_window === true)
+    throw new ConfigError(file, 'use_sliding_window', 'false (sliding-window attention is not supported)');
+  const partial = c.partial_rotary_factor;
+  if (partial !== undefined && partial !== null && partial !== 1)
+    throw new ConfigError(
+      file,
+      'partial_rotary_factor',
+      `1 (partial rotary embeddings are not supported; got ${JSON.stringify(partial)})`,
+    );
+  const maxSeqLen = integer(c, 'max_position_embeddings', file, architecture === 'llama' ? 2048 : 32768);
+  // transformers 5 writes rope_parameters (rope_theta inside); 4.x writes rope_scaling and rope_theta.
+  const params = c.rope_parameters;
+  const ropeSource = isObject(params) ? 'rope_parameters' : 'rope_scaling';
+  const ropeTheta = isObject(params)
+    ? number(params, 'rope_theta', file, number(c, 'rope_theta', file, 10000))
+    : number(c, 'rope_theta', file, 10000);
 
-  const defaultBos = architecture === 'qwen2' ? 151643 : 1;
-  const defaultEos = architecture === 'qwen2' ? 151643 : 2;
+  const defaultBos = QWEN.has(architecture) ? 151643 : 1;
+  const defaultEos = QWEN.has(architecture) ? 151643 : 2;
   const config: LlamaConfig = {
     architecture,
     vocabSize: integer(c, 'vocab_size', file),
@@ -103,10 +122,13 @@ export function configFromHfJson(j: unknown, file: string): LlamaConfig {
     numKvHeads: integer(c, 'num_key_value_heads', file, numHeads),
     headDim,
     rmsNormEps: number(c, 'rms_norm_eps', file, 1e-6),
-    ropeTheta: number(c, 'rope_theta', file, 10000),
-    maxSeqLen: integer(c, 'max_position_embeddings', file, architecture === 'llama' ? 2048 : 32768),
+    ropeTheta,
+    ropeScaling: ropeScalingFromHf(c[ropeSource], maxSeqLen, file, ropeSource),
+    ropeFreqFactors: null,
+    maxSeqLen,
     tieWordEmbeddings: c.tie_word_embeddings === undefined ? false : c.tie_word_embeddings === true,
     attentionBias: architecture === 'qwen2',
+    qkNorm: architecture === 'qwen3',
     bosTokenId: tokenId(c, 'bos_token_id', file, defaultBos),
     eosTokenId: tokenId(c, 'eos_token_id', file, defaultEos),
     prunedAttention: blockList(c, 'shorten_pruned_attention', file),
@@ -134,12 +156,20 @@ export function hfJsonFromConfig(c: LlamaConfig, dtype: DType, file = 'config.js
     throw new ConfigError(
       file,
       'attentionBias',
-      'false for llama/mistral (only Qwen2 has q/k/v biases alone)',
+      'false for llama/mistral/qwen3 (only Qwen2 has q/k/v biases alone)',
     );
+  if (c.qkNorm !== (c.architecture === 'qwen3'))
+    throw new ConfigError(
+      file,
+      'qkNorm',
+      `${c.architecture === 'qwen3'} for ${c.architecture} (only Qwen3 has q/k norms)`,
+    );
+  if (!(dtype in TORCH_DTYPE))
+    throw new ConfigError(file, 'torch_dtype', `f32, bf16 or f16 weights (got ${dtype})`);
   const j: Json = {
     architectures: [CLASS_NAME[c.architecture]],
     model_type: c.architecture,
-    torch_dtype: TORCH_DTYPE[dtype],
+    torch_dtype: TORCH_DTYPE[dtype as FloatDType],
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
     intermediate_size: c.intermediateSize,
@@ -150,7 +180,7 @@ export function hfJsonFromConfig(c: LlamaConfig, dtype: DType, file = 'config.js
     hidden_act: 'silu',
     rms_norm_eps: c.rmsNormEps,
     rope_theta: c.ropeTheta,
-    rope_scaling: null,
+    rope_scaling: ropeScalingToHf(c, file),
     max_position_embeddings: c.maxSeqLen,
     tie_word_embeddings: c.tieWordEmbeddings,
     bos_token_id: c.bosTokenId,
@@ -160,6 +190,8 @@ export function hfJsonFromConfig(c: LlamaConfig, dtype: DType, file = 'config.js
   if (c.architecture === 'llama') Object.assign(j, { attention_bias: false, mlp_bias: false });
   if (c.architecture === 'mistral') j.sliding_window = null;
   if (c.architecture === 'qwen2') Object.assign(j, { use_sliding_window: false, sliding_window: null });
+  if (c.architecture === 'qwen3')
+    Object.assign(j, { attention_bias: false, use_sliding_window: false, sliding_window: null });
   if (c.prunedAttention.length > 0) j.shorten_pruned_attention = [...c.prunedAttention];
   if (c.prunedMlp.length > 0) j.shorten_pruned_mlp = [...c.prunedMlp];
   return j;

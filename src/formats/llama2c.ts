@@ -4,8 +4,9 @@
 import { statSync } from 'node:fs';
 import type { LlamaConfig } from '../model/config.js';
 import { validateConfig } from '../model/config.js';
+import { freshF32 } from '../tensor/weight-values.js';
 import type { ModelWeights, WeightTensor } from '../model/weights.js';
-import { bf16ToF32, f16ToF32, mmapFile } from '../native/index.js';
+import { mmapFile } from '../native/index.js';
 import { bytesOf, writeFileAtomic } from './atomic-write.js';
 import { ByteReader, checkedMultiply } from './byte-reader.js';
 import { FormatError } from './errors.js';
@@ -118,6 +119,9 @@ export function configFromLlama2cHeader(h: Llama2cHeader, file: string): LlamaCo
     maxSeqLen: h.seqLen,
     tieWordEmbeddings: h.sharedClassifier,
     attentionBias: false,
+    qkNorm: false,
+    ropeScaling: null,
+    ropeFreqFactors: null,
     bosTokenId: 1,
     eosTokenId: 2,
     prunedAttention: [],
@@ -191,8 +195,7 @@ export function llama2cRopeTables(seqLen: number, headSize: number, theta = 1000
 }
 
 function asF32(t: WeightTensor): Float32Array {
-  if (t.dtype === 'f32') return t.data as Float32Array;
-  return t.dtype === 'bf16' ? bf16ToF32(t.data as Uint16Array) : f16ToF32(t.data as Uint16Array);
+  return freshF32(t);
 }
 
 /** The file's bytes as chunks. `ropeTables` (from a read) makes a rewrite byte-identical; otherwise they are computed. */
@@ -208,6 +211,8 @@ export function encodeLlama2c(
   if (c.prunedAttention.length > 0 || c.prunedMlp.length > 0)
     unsupported('prunedAttention/prunedMlp', 'no pruned sublayers');
   if (c.attentionBias) unsupported('attentionBias', 'false');
+  if (c.qkNorm) unsupported('qkNorm', 'false (no q/k norms)');
+  if (c.ropeScaling || c.ropeFreqFactors) unsupported('ropeScaling', 'null (plain RoPE)');
   if (c.headDim * c.numHeads !== c.hiddenSize)
     unsupported('headDim', `hiddenSize / numHeads = ${c.hiddenSize / c.numHeads}`);
   const header: Llama2cHeader = {

@@ -30,9 +30,11 @@ export interface LoadedModel {
 export interface SaveExtras {
   /** HF: files written alongside (tokenizer.json, tokenizer_config.json, ...). */
   extraFiles?: Record<string, string | Uint8Array>;
-  /** GGUF: metadata to carry (tokenizer.ggml.* keys) and general.name. */
+  /** GGUF: metadata to carry (tokenizer.ggml.* keys, or every key of a source GGUF) and general.name. */
   ggufMetadata?: GgufMetadata;
   name?: string;
+  /** GGUF: the source's indices of the kept blocks, to cut carried per-layer arrays. */
+  keptBlocks?: readonly number[];
   /** llama2.c: RoPE tables to store (otherwise computed). */
   llama2cRopeTables?: Float32Array;
 }
@@ -78,7 +80,12 @@ export function saveModel(
 ): void {
   refuseOutputOverInput(out, { replaces: format === 'hf' });
   if (format === 'hf') writeHfFolder(out, weights, { extraFiles: extras.extraFiles });
-  else if (format === 'gguf') writeGguf(out, weights, { metadata: extras.ggufMetadata, name: extras.name });
+  else if (format === 'gguf')
+    writeGguf(out, weights, {
+      metadata: extras.ggufMetadata,
+      name: extras.name,
+      keptBlocks: extras.keptBlocks,
+    });
   else if (format === 'llama2c') writeLlama2c(out, weights, extras.llama2cRopeTables);
   else throw new FormatError(out, 'format', `'hf', 'gguf' or 'llama2c' (got ${JSON.stringify(format)})`);
 }

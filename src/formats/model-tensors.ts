@@ -29,6 +29,10 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
         m.set(`${p}self_attn.k_proj.bias`, [kv]);
         m.set(`${p}self_attn.v_proj.bias`, [kv]);
       }
+      if (c.qkNorm) {
+        m.set(`${p}self_attn.q_norm.weight`, [c.headDim]);
+        m.set(`${p}self_attn.k_norm.weight`, [c.headDim]);
+      }
     }
     if (!prunedMlp.has(i)) {
       m.set(`${p}post_attention_layernorm.weight`, [H]);

@@ -1,26 +1,34 @@
 // llama2.c and GGUF store q/k projection rows in the interleaved rotary layout (pairs 2i, 2i+1);
 // Hugging Face and our model use the half-split layout (i, i + headDim/2). These move rows
-// between the two, the inverse of llama.cpp convert_hf_to_gguf's `permute`.
+// between the two, the inverse of llama.cpp convert_hf_to_gguf's `permute`. A row of a GGML-quantized
+// tensor is whole blocks, so quantized rows move as bytes, unchanged.
 import type { WeightTensor } from '../model/weights.js';
+
+type RowData = Float32Array | Uint16Array | Uint8Array;
 
 /**
  * Within each head of `headDim` rows: interleaved row 2i + j holds half-split row j·headDim/2 + i.
  * `numHeads` is the head count of this projection (the kv head count for k).
  */
 function permuteRows(
-  src: Float32Array | Uint16Array,
+  src: RowData,
   rows: number,
   cols: number,
   numHeads: number,
   toHalfSplit: boolean,
-): Float32Array | Uint16Array {
+): RowData {
   if (rows % numHeads !== 0 || (rows / numHeads) % 2 !== 0)
     throw new RangeError(
       `rotary permutation: ${rows} rows do not split into ${numHeads} heads of even width`,
     );
   const headDim = rows / numHeads;
   const half = headDim / 2;
-  const dst = src instanceof Float32Array ? new Float32Array(src.length) : new Uint16Array(src.length);
+  const dst =
+    src instanceof Float32Array
+      ? new Float32Array(src.length)
+      : src instanceof Uint16Array
+        ? new Uint16Array(src.length)
+        : new Uint8Array(src.length);
   for (let h = 0; h < numHeads; h++) {
     for (let i = 0; i < half; i++) {
       for (let j = 0; j < 2; j++) {

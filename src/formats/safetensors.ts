@@ -2,7 +2,8 @@
 // the header like the reference parser (length bounded by the file, offsets in range, contiguous,
 // ending at the file end) and hands out views, not copies; the writer matches the reference layout.
 import { statSync } from 'node:fs';
-import type { DType, WeightTensor } from '../model/weights.js';
+import type { FloatDType, WeightTensor } from '../model/weights.js';
+import { isQuantized } from '../model/weights.js';
 import { mmapFile } from '../native/index.js';
 import { writeFileAtomic, bytesOf } from './atomic-write.js';
 import { checkedElementCount, checkedMultiply } from './byte-reader.js';
@@ -14,11 +15,11 @@ export interface SafetensorsContents {
   metadata?: Record<string, string>;
 }
 
-const FILE_DTYPE: Record<string, DType> = { F32: 'f32', F16: 'f16', BF16: 'bf16' };
-const DTYPE_NAME: Record<DType, string> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
-const DTYPE_BYTES: Record<DType, number> = { f32: 4, f16: 2, bf16: 2 };
+const FILE_DTYPE: Record<string, FloatDType> = { F32: 'f32', F16: 'f16', BF16: 'bf16' };
+const DTYPE_NAME: Record<FloatDType, string> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
+const DTYPE_BYTES: Record<FloatDType, number> = { f32: 4, f16: 2, bf16: 2 };
 /** The reference writer orders tensors by dtype rank (wider alignment first), then by name. */
-const DTYPE_RANK: Record<DType, number> = { f32: 2, bf16: 1, f16: 0 };
+const DTYPE_RANK: Record<FloatDType, number> = { f32: 2, bf16: 1, f16: 0 };
 /** The reference parser's cap on header size. */
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -32,7 +33,7 @@ export function readSafetensors(path: string): SafetensorsContents {
 
 interface HeaderEntry {
   name: string;
-  dtype: DType;
+  dtype: FloatDType;
   shape: number[];
   begin: number;
   end: number;
@@ -173,8 +174,8 @@ export function encodeSafetensors(
   metadata?: Record<string, string>,
 ): Uint8Array[] {
   const names = [...tensors.keys()].sort((a, b) => {
-    const ra = DTYPE_RANK[tensors.get(a)!.dtype];
-    const rb = DTYPE_RANK[tensors.get(b)!.dtype];
+    const ra = DTYPE_RANK[tensors.get(a)!.dtype as FloatDType];
+    const rb = DTYPE_RANK[tensors.get(b)!.dtype as FloatDType];
     return rb - ra || (a < b ? -1 : a > b ? 1 : 0);
   });
   const header: Record<string, unknown> = {};
@@ -183,6 +184,12 @@ export function encodeSafetensors(
   const data: Uint8Array[] = [];
   for (const name of names) {
     const t = tensors.get(name)!;
+    if (isQuantized(t))
+      throw new FormatError(
+        'safetensors output',
+        name,
+        `f32, bf16 or f16 data (safetensors cannot hold ${t.dtype.toUpperCase()}; convert with --dtype)`,
+      );
     const numel = checkedElementCount(t.shape, name, 'shape');
     if (numel !== t.data.length)
       throw new RangeError(
@@ -190,7 +197,7 @@ export function encodeSafetensors(
       );
     const bytes = bytesOf(t.data);
     header[name] = {
-      dtype: DTYPE_NAME[t.dtype],
+      dtype: DTYPE_NAME[t.dtype as FloatDType],
       shape: t.shape,
       data_offsets: [offset, offset + bytes.byteLength],
     };

@@ -42,6 +42,15 @@ export function describeModel(w: ModelWeights, format: string, source: string): 
   };
 }
 
+function ropeText(c: LlamaConfig): string {
+  const s = c.ropeScaling;
+  if (!s) return c.ropeFreqFactors ? ' (rope_freqs factors)' : '';
+  const parts = [`factor ${s.factor}`];
+  if (s.type === 'llama3' || s.type === 'yarn')
+    parts.push(`original context ${s.originalMaxPositionEmbeddings}`);
+  return ` (${s.type} scaling: ${parts.join(', ')})`;
+}
+
 export function formatModelInfo(info: ModelInfo): string {
   const c = info.config;
   const human = (n: number) =>
@@ -53,7 +62,7 @@ export function formatModelInfo(info: ModelInfo): string {
   const lines = [
     `${info.source} (${info.format})`,
     `architecture  ${c.architecture}: width ${c.hiddenSize}, ${c.numLayers} blocks, ${c.numHeads} heads (${c.numKvHeads} KV, head dim ${c.headDim}), MLP ${c.intermediateSize}, vocab ${c.vocabSize}, context ${c.maxSeqLen}`,
-    `rope theta ${c.ropeTheta}, rms eps ${c.rmsNormEps}, ${c.tieWordEmbeddings ? 'tied' : 'separate'} LM head${c.attentionBias ? ', q/k/v bias' : ''}`,
+    `rope theta ${c.ropeTheta}${ropeText(c)}, rms eps ${c.rmsNormEps}, ${c.tieWordEmbeddings ? 'tied' : 'separate'} LM head${c.attentionBias ? ', q/k/v bias' : ''}${c.qkNorm ? ', q/k norms' : ''}`,
     `parameters    ${human(info.parameters)} (${info.parameters}), ${(info.bytes / 2 ** 20).toFixed(1)} MiB`,
     `dtypes        ${Object.entries(info.dtypes)
       .map(([d, n]) => `${d} ${human(n)}`)

@@ -4,12 +4,14 @@
 import type { LlamaConfig } from './config.js';
 import { KVCache } from './kv-cache.js';
 import { matmulWeight } from './matmul.js';
+import { copyWeightRow, freshF32 } from '../tensor/weight-values.js';
 import {
   cachedAttentionForwardF32,
   rmsnormForwardF32,
   ropeForwardF32,
   siluGateForwardF32,
 } from '../native/ops.js';
+import { maxPosition, rotaryTable } from './rotary.js';
 import { layerPrefix, requireTensor } from './weights.js';
 import type { ModelWeights, WeightTensor } from './weights.js';
 
@@ -21,6 +23,8 @@ interface BlockWeights {
   qBias: Float32Array | null;
   kBias: Float32Array | null;
   vBias: Float32Array | null;
+  qNorm: Float32Array | null;
+  kNorm: Float32Array | null;
   o: WeightTensor | null;
   postNorm: Float32Array | null;
   gate: WeightTensor | null;
@@ -30,29 +34,7 @@ interface BlockWeights {
 
 /** A norm vector or bias as f32 (these are small, so widening them once costs nothing). */
 function vectorF32(t: WeightTensor): Float32Array {
-  if (t.dtype === 'f32') return t.data as Float32Array;
-  const out = new Float32Array(t.data.length);
-  const src = t.data as Uint16Array;
-  const u32 = new Uint32Array(1);
-  const f32 = new Float32Array(u32.buffer);
-  for (let i = 0; i < src.length; i++) {
-    if (t.dtype === 'bf16') {
-      u32[0] = src[i] << 16;
-      out[i] = f32[0];
-    } else {
-      out[i] = halfToFloat(src[i]);
-    }
-  }
-  return out;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
+  return freshF32(t);
 }
 
 export interface ForwardOptions {
@@ -98,6 +80,8 @@ export class LlamaInference {
         qBias: attn ? bias('self_attn.q_proj.bias') : null,
         kBias: attn ? bias('self_attn.k_proj.bias') : null,
         vBias: attn ? bias('self_attn.v_proj.bias') : null,
+        qNorm: attn && c.qkNorm ? vectorF32(get('self_attn.q_norm.weight')) : null,
+        kNorm: attn && c.qkNorm ? vectorF32(get('self_attn.k_norm.weight')) : null,
         o: attn ? get('self_attn.o_proj.weight') : null,
         postNorm: mlp ? vectorF32(get('post_attention_layernorm.weight')) : null,
         gate: mlp ? get('mlp.gate_proj.weight') : null,
@@ -132,6 +116,8 @@ export class LlamaInference {
       const pad = opts.padding ? opts.padding[b] : 0;
       for (let t = 0; t < steps; t++) positions[b * steps + t] = Math.max(0, cache.length + t - pad);
     }
+    // Keys already cached keep the rotation they got (as transformers' dynamic NTK does too).
+    const rotary = rotaryTable(c, maxPosition(positions));
     const xn = this.buffer('xn', n * d);
     const qDim = c.numHeads * c.headDim;
     const kvDim = c.numKvHeads * c.headDim;
@@ -152,8 +138,13 @@ export class LlamaInference {
         if (w.qBias) addBias(q, w.qBias, n);
         if (w.kBias) addBias(k, w.kBias, n);
         if (w.vBias) addBias(v, w.vBias, n);
-        ropeForwardF32(q, q, positions, n, c.numHeads, c.headDim, c.ropeTheta);
-        ropeForwardF32(k, k, positions, n, c.numKvHeads, c.headDim, c.ropeTheta);
+        if (w.qNorm && w.kNorm) {
+          const rmsHeads = this.buffer('rmsHeads', n * c.numHeads);
+          rmsnormForwardF32(q, rmsHeads, q, w.qNorm, n * c.numHeads, c.headDim, c.rmsNormEps);
+          rmsnormForwardF32(k, rmsHeads, k, w.kNorm, n * c.numKvHeads, c.headDim, c.rmsNormEps);
+        }
+        ropeForwardF32(q, q, positions, n, c.numHeads, c.headDim, rotary.invFreq, rotary.scale);
+        ropeForwardF32(k, k, positions, n, c.numKvHeads, c.headDim, rotary.invFreq, rotary.scale);
         this.storeKV(cache, l, k, v, batch, steps);
         cachedAttentionForwardF32(
           attnOut,
@@ -212,9 +203,7 @@ export class LlamaInference {
       const id = ids[i];
       if (!(id >= 0 && id < this.config.vocabSize))
         throw new RangeError(`token id ${id} outside the vocabulary`);
-      const row = e.data.subarray(id * d, (id + 1) * d);
-      if (e.dtype === 'f32') x.set(row as Float32Array, i * d);
-      else x.set(vectorF32({ dtype: e.dtype, shape: [d], data: row }), i * d);
+      copyWeightRow(e, id, d, x, i * d);
     }
   }
 

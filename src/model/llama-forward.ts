@@ -1,23 +1,20 @@
-// The LLaMA forward pass built from tensor ops, so one code path serves evaluation (no tape:
-// nothing kept alive), pruning criteria (block hooks, activation gradients) and training (a tape,
-// gradients for the parameters made trainable). Follows HF's modeling_llama.py step for step.
-import { add } from '../tensor/ops/add.js';
-import { attention } from '../tensor/ops/attention.js';
+// The LLaMA-family forward pass over the shared block (block.ts), so one code path serves evaluation
+// (no tape: nothing kept alive), pruning criteria (block hooks, activation gradients) and training
+// (a tape, gradients for the parameters made trainable, LoRA-wrapped Linears).
 import { crossEntropy } from '../tensor/ops/cross-entropy.js';
-import { embedding } from '../tensor/ops/embedding.js';
 import { linear } from '../tensor/ops/linear.js';
-import { rmsnorm } from '../tensor/ops/rmsnorm.js';
-import { rope } from '../tensor/ops/rope.js';
-import { siluGate } from '../tensor/ops/silu-gate.js';
 import type { Tape } from '../tensor/tape.js';
 import type { FloatArray, FloatKind, Weight } from '../tensor/tensor.js';
 import { Tensor, isTensor } from '../tensor/tensor.js';
 import { weightValues } from '../tensor/weight-values.js';
+import type { BlockWeightSource, Projection } from './block.js';
+import { batchShape, defaultPositions, embed, runBlock, runLogits } from './block.js';
 import type { LlamaConfig } from './config.js';
 import { loraLinear } from './lora-linear.js';
 import type { LoraAdapter } from './lora-linear.js';
 import type { ModelWeights } from './weights.js';
-import { layerPrefix } from './weights.js';
+
+export { defaultPositions };
 
 /** A model ready to run: every weight by its HF name, frozen ones as stored, trainable ones as f32/f64 Tensors. */
 export interface LlamaModel {
@@ -117,20 +114,6 @@ function weight(model: LlamaModel, name: string): Weight {
   return w;
 }
 
-/** Rotary positions HF-style: each token's index among the row's non-padding tokens. */
-export function defaultPositions(batch: number, seqLen: number, paddingMask?: Uint8Array): Int32Array {
-  const positions = new Int32Array(batch * seqLen);
-  for (let b = 0; b < batch; b++) {
-    let seen = 0;
-    for (let t = 0; t < seqLen; t++) {
-      const i = b * seqLen + t;
-      if (paddingMask && paddingMask[i]) positions[i] = Math.max(seen - 1, 0);
-      else positions[i] = seen++;
-    }
-  }
-  return positions;
-}
-
 /** Next-token targets for ids (B,T): ids shifted left, -1 at each row's end and where either token is padding. */
 export function nextTokenTargets(
   ids: Int32Array,
@@ -172,13 +155,10 @@ function forward(model: LlamaModel, ids: Int32Array, o: LlamaForwardOptions): Ll
     if (a && a.length !== N)
       throw new RangeError(`llamaForward: ${what} has ${a.length} entries, expected ${N}`);
   const positions = o.positions ?? defaultPositions(B, T, o.paddingMask);
-  const keyPadding = o.paddingMask ?? null;
-  const shape = { batch: B, seqLen: T, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim };
-  const prunedAttention = new Set(c.prunedAttention);
-  const prunedMlp = new Set(c.prunedMlp);
-  const optional = (name: string): Weight | null => model.weights.get(name) ?? null;
+  const shape = batchShape(c, B, T, positions, o.paddingMask ?? null);
+  const src: BlockWeightSource = { config: c, get: (n) => model.weights.get(n) };
   // A Linear of the blocks, wrapped by its LoRA adapter when the model carries one.
-  const project = (x: Tensor, name: string, bias: Weight | null = null): Tensor => {
+  const project: Projection = (x, name, bias) => {
     const adapter = model.lora?.get(name);
     const w = weight(model, name);
     return adapter ? loraLinear(x, w, bias, adapter, o.loraDropout) : linear(x, w, bias);
@@ -190,41 +170,17 @@ function forward(model: LlamaModel, ids: Int32Array, o: LlamaForwardOptions): Ll
       throw new RangeError(`llamaForward: inputEmbeds must be ${model.kind} [${N}, ${c.hiddenSize}]`);
     embeddings = o.inputEmbeds;
   } else {
-    embeddings = embedding(weight(model, 'model.embed_tokens.weight'), ids, model.kind);
+    embeddings = embed(src, ids, model.kind);
   }
   if (o.activationGrads && o.tape) embeddings.requiresGrad = true;
 
   let h = embeddings; // (B·T, C)
   for (let layer = 0; layer < c.numLayers; layer++) {
-    const p = layerPrefix(layer);
     o.hooks?.blockInput?.(layer, h);
-    if (!prunedAttention.has(layer)) {
-      const x = rmsnorm(h, weight(model, `${p}input_layernorm.weight`), c.rmsNormEps);
-      const q = project(x, `${p}self_attn.q_proj.weight`, optional(`${p}self_attn.q_proj.bias`));
-      const k = project(x, `${p}self_attn.k_proj.weight`, optional(`${p}self_attn.k_proj.bias`));
-      const v = project(x, `${p}self_attn.v_proj.weight`, optional(`${p}self_attn.v_proj.bias`));
-      const a = attention(
-        rope(q, positions, c.headDim, c.ropeTheta),
-        rope(k, positions, c.headDim, c.ropeTheta),
-        v,
-        shape,
-        keyPadding,
-      );
-      h = add(h, project(a, `${p}self_attn.o_proj.weight`));
-    }
-    if (!prunedMlp.has(layer)) {
-      const x = rmsnorm(h, weight(model, `${p}post_attention_layernorm.weight`), c.rmsNormEps);
-      const gate = project(x, `${p}mlp.gate_proj.weight`);
-      const up = project(x, `${p}mlp.up_proj.weight`);
-      h = add(h, project(siluGate(gate, up), `${p}mlp.down_proj.weight`));
-    }
+    h = runBlock(src, layer, h, shape, { project });
     o.hooks?.blockOutput?.(layer, h);
   }
-  const final = rmsnorm(h, weight(model, 'model.norm.weight'), c.rmsNormEps);
-  const head = c.tieWordEmbeddings
-    ? weight(model, 'model.embed_tokens.weight')
-    : (optional('lm_head.weight') ?? weight(model, 'model.embed_tokens.weight'));
-  const logits = linear(final, head);
+  const logits = runLogits(src, h);
   if (!o.targets) return { logits, embeddings };
   const ce = crossEntropy(logits, o.targets);
   return { logits, embeddings, loss: ce.loss, nllSum: ce.nllSum, tokenCount: ce.count };

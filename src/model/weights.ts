@@ -1,15 +1,29 @@
 // How a model's weights are held in memory: named tensors in their stored dtype, usually
-// views into an mmapped file, never copied into the JS heap unless a conversion needs it.
+// views into an mmapped file, never copied into the JS heap unless a conversion needs it. GGML
+// block-quantized tensors (Q4_K, Q8_0, ...) stay quantized; their values are expanded only when a
+// computation needs them (tensor/weight-values.ts).
+import type { GgmlQuantType } from '../formats/ggml-types.js';
 import type { LlamaConfig } from './config.js';
 
-export type DType = 'f32' | 'bf16' | 'f16';
+export type FloatDType = 'f32' | 'bf16' | 'f16';
+export type DType = FloatDType | GgmlQuantType;
 
 export interface WeightTensor {
   dtype: DType;
   /** Row-major shape; a Linear weight is [out, in]. */
   shape: number[];
-  /** f32 data, or the raw 16-bit patterns of bf16 / f16. Length = product of shape. */
-  data: Float32Array | Uint16Array;
+  /**
+   * f32 data, the raw 16-bit patterns of bf16 / f16 (length = product of shape), or the GGML blocks
+   * of a quantized type (each row whole blocks; byte length from ggml-types.ts).
+   */
+  data: Float32Array | Uint16Array | Uint8Array;
+}
+
+/** A float tensor (f32, bf16, f16), as opposed to GGML block-quantized bytes. */
+export type FloatWeightTensor = WeightTensor & { dtype: FloatDType; data: Float32Array | Uint16Array };
+
+export function isQuantized(t: WeightTensor): t is WeightTensor & { dtype: GgmlQuantType; data: Uint8Array } {
+  return t.dtype !== 'f32' && t.dtype !== 'bf16' && t.dtype !== 'f16';
 }
 
 /**

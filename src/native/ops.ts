@@ -28,8 +28,8 @@ interface NativeOpsBinding {
     N: number,
     C: number,
   ): void;
-  ropeForward(out: Float32Array, inp: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void;
-  ropeBackward(dinp: Float32Array, dout: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void;
+  ropeForward(out: Float32Array, inp: Float32Array, positions: Int32Array, N: number, H: number, D: number, invFreq: Float64Array, scale: number): void;
+  ropeBackward(dinp: Float32Array, dout: Float32Array, positions: Int32Array, N: number, H: number, D: number, invFreq: Float64Array, scale: number): void;
   attentionForward(
     out: Float32Array,
     lse: Float32Array,
@@ -113,12 +113,12 @@ export function rmsnormBackwardF32(
   ops.rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
 }
 
-/** Half-split rotary embedding of (N,H,D) by per-token positions; out may be inp. */
-export function ropeForwardF32(out: Float32Array, inp: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void {
-  ops.ropeForward(out, inp, positions, N, H, D, theta);
+/** Half-split rotary embedding of (N,H,D) by per-token positions and D/2 inverse frequencies, times scale; out may be inp. */
+export function ropeForwardF32(out: Float32Array, inp: Float32Array, positions: Int32Array, N: number, H: number, D: number, invFreq: Float64Array, scale: number): void {
+  ops.ropeForward(out, inp, positions, N, H, D, invFreq, scale);
 }
-export function ropeBackwardF32(dinp: Float32Array, dout: Float32Array, positions: Int32Array, N: number, H: number, D: number, theta: number): void {
-  ops.ropeBackward(dinp, dout, positions, N, H, D, theta);
+export function ropeBackwardF32(dinp: Float32Array, dout: Float32Array, positions: Int32Array, N: number, H: number, D: number, invFreq: Float64Array, scale: number): void {
+  ops.ropeBackward(dinp, dout, positions, N, H, D, invFreq, scale);
 }
 
 /** Causal GQA attention: q/out (B,T,Hq,D), k/v (B,T,Hkv,D), lse (B,Hq,T); keyPadding (B,T) nonzero = padding. */

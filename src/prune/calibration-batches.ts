@@ -1,12 +1,13 @@
 // Calibration windows cut into forward batches, each with its ids, targets and geometry, and the
 // hidden states of the unpruned prefix: computed once, reused by every criterion that starts the
 // model part way through.
+import type { LlamaConfig } from '../model/config.js';
 import { nextTokenTargets } from '../model/llama-forward.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CalibrationSet } from '../text/calibration.js';
 import { calibrationIds } from '../text/calibration.js';
-import type { BatchShape, BlockWeightSource } from './block-runner.js';
-import { batchShape, embed, runBlock } from './block-runner.js';
+import type { BatchShape, BlockWeightSource } from '../model/block.js';
+import { batchShape, embed, runBlock } from '../model/block.js';
 
 export interface CalibrationBatch {
   ids: Int32Array;
@@ -14,7 +15,11 @@ export interface CalibrationBatch {
   shape: BatchShape;
 }
 
-export function calibrationBatches(calib: CalibrationSet, batchSize?: number): CalibrationBatch[] {
+export function calibrationBatches(
+  config: LlamaConfig,
+  calib: CalibrationSet,
+  batchSize?: number,
+): CalibrationBatch[] {
   const ids = calibrationIds(calib);
   const T = calib.settings.seqLen;
   const B = calib.windows.length;
@@ -23,7 +28,7 @@ export function calibrationBatches(calib: CalibrationSet, batchSize?: number): C
   for (let s = 0; s < B; s += size) {
     const rows = Math.min(size, B - s);
     const part = ids.subarray(s * T, (s + rows) * T);
-    out.push({ ids: part, targets: nextTokenTargets(part, rows, T), shape: batchShape(rows, T) });
+    out.push({ ids: part, targets: nextTokenTargets(part, rows, T), shape: batchShape(config, rows, T) });
   }
   return out;
 }

@@ -3,6 +3,7 @@
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../formats/atomic-write.js';
 import type { ModelWeights } from '../model/weights.js';
+import type { LoadedModel } from '../formats/load.js';
 import { saveModelWithTokenizer } from '../pipeline/save-model.js';
 import type { CalibrationSet } from '../text/calibration.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -116,18 +117,25 @@ export function pruneRecordPath(out: string, format: 'hf' | 'gguf'): string {
     : join(dirname(out), basename(out).replace(/\.gguf$/, '') + '.prune.json');
 }
 
+/** Writes the pruned model and its prune.json; `from` (the checkpoint it was cut from) lets a GGUF carry its source's metadata. */
 export function writePrunedModel(
   weights: ModelWeights,
   tokenizer: Tokenizer,
   out: string,
   format: 'hf' | 'gguf',
   record: Record<string, unknown>,
+  from?: LoadedModel,
 ): string {
   const json = JSON.stringify(record, null, 2) + '\n';
+  const keptBlocks = Array.isArray(record.kept) ? (record.kept as number[]) : undefined;
   if (format === 'hf')
-    saveModelWithTokenizer(weights, tokenizer, out, 'hf', { files: { 'prune.json': json } });
+    saveModelWithTokenizer(weights, tokenizer, out, 'hf', {
+      files: { 'prune.json': json },
+      from,
+      keptBlocks,
+    });
   else {
-    saveModelWithTokenizer(weights, tokenizer, out, 'gguf');
+    saveModelWithTokenizer(weights, tokenizer, out, 'gguf', { from, keptBlocks });
     writeFileAtomic(pruneRecordPath(out, format), [new TextEncoder().encode(json)]);
   }
   return pruneRecordPath(out, format);

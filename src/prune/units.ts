@@ -20,14 +20,16 @@ const MLP_WEIGHTS = [
   'mlp.down_proj.weight',
 ];
 
-/** The ranked weights of one unit of block `layer` (the nine of a block: q, k, v, o, gate, up, down, two norms). */
-export function unitWeightNames(layer: number, unit: PruneUnit): string[] {
-  const names =
-    unit === 'attn'
-      ? ATTENTION_WEIGHTS
-      : unit === 'mlp'
-        ? MLP_WEIGHTS
-        : [...ATTENTION_WEIGHTS, ...MLP_WEIGHTS];
+/**
+ * The weights one unit of block `layer` owns: the nine every LLaMA block has (q, k, v, o, gate, up,
+ * down, two norms), plus q/k/v biases (Qwen2) and per-head q/k norms (Qwen3) when the model has them.
+ */
+export function unitWeightNames(c: LlamaConfig, layer: number, unit: PruneUnit): string[] {
+  const attention = [...ATTENTION_WEIGHTS];
+  if (c.attentionBias)
+    attention.push('self_attn.q_proj.bias', 'self_attn.k_proj.bias', 'self_attn.v_proj.bias');
+  if (c.qkNorm) attention.push('self_attn.q_norm.weight', 'self_attn.k_norm.weight');
+  const names = unit === 'attn' ? attention : unit === 'mlp' ? MLP_WEIGHTS : [...attention, ...MLP_WEIGHTS];
   return names.map((n) => layerPrefix(layer) + n);
 }
 

@@ -1,4 +1,5 @@
 // GGUF reading and writing: the fixture, round trips through our writer, and hostile headers.
+import { weightValues } from '../../src/tensor/weight-values.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { FormatError } from '../../src/formats/errors.js';
 import { parseGguf, readGguf } from '../../src/formats/gguf.js';
 import { ByteSink } from '../../src/formats/gguf-metadata.js';
 import { writeGguf } from '../../src/formats/gguf-writer.js';
-import { GGML_Q8_0, Q8_0_BLOCK_BYTES } from '../../src/formats/gguf-quant.js';
+import { ggmlTypeByName } from '../../src/formats/ggml-types.js';
 import { STORIES_GGUF, assertSameTensors, tempDir } from './temp-dir.js';
 import { missingFixture } from '../helpers/fixtures.js';
 
@@ -62,7 +63,7 @@ test(
   },
 );
 
-test('a Q8_0 tensor is dequantized to f32 at load', () => {
+test('a Q8_0 tensor stays Q8_0 at load and expands to int8 × scale', () => {
   const meta: [string, number][] = [
     ['llama.embedding_length', 32],
     ['llama.attention.head_count', 4],
@@ -86,10 +87,10 @@ test('a Q8_0 tensor is dequantized to f32 at load', () => {
   s.string('blk.0.ffn_norm.weight');
   s.u32(1);
   s.u64(32);
-  s.u32(GGML_Q8_0);
+  s.u32(ggmlTypeByName('q8_0')!.id);
   s.u64(0);
   s.padTo(32);
-  const block = new Uint8Array(Q8_0_BLOCK_BYTES);
+  const block = new Uint8Array(ggmlTypeByName('q8_0')!.blockBytes);
   new DataView(block.buffer).setUint16(0, 0x3800, true); // scale 0.5
   for (let j = 0; j < 32; j++) block[2 + j] = (j - 16) & 0xff;
   s.bytes(block);
@@ -99,9 +100,9 @@ test('a Q8_0 tensor is dequantized to f32 at load', () => {
     'q8.gguf',
   );
   const t = g.weights.tensors.get('model.layers.0.post_attention_layernorm.weight')!;
-  assert.equal(t.dtype, 'f32');
+  assert.equal(t.dtype, 'q8_0');
   assert.deepEqual(
-    [...t.data],
+    [...weightValues(t, 'f32')],
     Array.from({ length: 32 }, (_, j) => (j - 16) * 0.5),
   );
   assert.equal(g.weights.config.rmsNormEps, 1e-5);
@@ -137,7 +138,7 @@ test(
     const badVersion = original.slice();
     badVersion[4] = 1;
     rejects(badVersion, /^version$/);
-    rejects(original.slice(0, original.length - 100), /\.offset$/);
+    rejects(original.slice(0, original.length - 100), /\.data$/);
     const dims = headerStart(1n, 0n);
     dims.string('output_norm.weight');
     dims.u32(1);
@@ -149,7 +150,7 @@ test(
     type.string('output_norm.weight');
     type.u32(1);
     type.u64(64);
-    type.u32(12);
+    type.u32(16); // IQ2_XXS: not one we read
     type.u64(0);
     rejects(type.result(), /output_norm\.weight\.type/);
     // Through the file system too: the error names the path.

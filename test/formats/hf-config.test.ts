@@ -63,7 +63,13 @@ test('a head count that does not divide the width (without head_dim) names num_a
 test('other unusable fields are refused by name', () => {
   rejects({ ...base, num_key_value_heads: 3 }, 'num_key_value_heads');
   rejects({ ...base, hidden_size: 'big' }, 'hidden_size');
-  rejects({ ...base, rope_scaling: { rope_type: 'llama3' } }, 'rope_scaling');
+  rejects({ ...base, rope_scaling: { rope_type: 'llama3' } }, 'rope_scaling.factor');
+  rejects({ ...base, rope_scaling: { rope_type: 'longrope', factor: 4 } }, 'rope_scaling.rope_type');
+  rejects({ ...base, rope_scaling: { type: 'su', factor: 4 } }, 'rope_scaling.rope_type');
+  rejects({ ...base, rope_scaling: 'yarn' }, 'rope_scaling');
+  rejects({ ...base, partial_rotary_factor: 0.5 }, 'partial_rotary_factor');
+  rejects({ ...base, architectures: ['Qwen3ForCausalLM'], attention_bias: true }, 'attention_bias');
+  rejects({ ...base, architectures: ['Qwen2ForCausalLM'], use_sliding_window: true }, 'use_sliding_window');
   rejects({ ...base, shorten_pruned_attention: [9] }, 'prunedAttention');
   rejects([], '(root)');
 });

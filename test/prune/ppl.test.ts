@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
 import type { ModelWeights } from '../../src/model/weights.js';
-import { batchShape, embed, runBlock, runHead, weightSource } from '../../src/prune/block-runner.js';
+import { batchShape, embed, runBlock, runHead, weightSource } from '../../src/model/block.js';
 import { angularScores } from '../../src/prune/criteria/angular.js';
 import { blockInfluenceScores } from '../../src/prune/criteria/block-influence.js';
 import { scoreUnits } from '../../src/prune/criteria/index.js';
@@ -40,7 +40,7 @@ test('the block runner gives llamaForward’s loss, including a pruned sublayer'
   const calib = randomCalibration(2, 3, 7, w.config.vocabSize);
   const src = weightSource(w);
   const ids = calibrationIds(calib);
-  const shape = batchShape(3, 7);
+  const shape = batchShape(w.config, 3, 7);
   let h = embed(src, ids);
   for (let l = 0; l < w.config.numLayers; l++) h = runBlock(src, l, h, shape);
   const ours = runHead(src, h, nextTokenTargets(ids, 3, 7));

@@ -47,13 +47,13 @@ test('taylor on a tiny random model equals the formula with finite-difference gr
   const w = tinyModel(7, { numLayers: 3 });
   const calib = randomCalibration(3, 3, 6, w.config.vocabSize);
   const got = taylorScores(w, calib, { unit: 'block', batchSize: 2 });
-  const names = [0, 1, 2].flatMap((l) => unitWeightNames(l, 'block'));
+  const names = [0, 1, 2].flatMap((l) => unitWeightNames(w.config, l, 'block'));
   const model = buildModel(w, { kind: 'f64', trainable: names });
   const loss = (): number => f64Loss(model, calib, 2).reduce((s, t) => s + t.data[0], 0);
   const eps = 1e-5;
   for (let l = 0; l < 3; l++) {
     let score = 0;
-    for (const name of unitWeightNames(l, 'block')) {
+    for (const name of unitWeightNames(w.config, l, 'block')) {
       const p = model.weights.get(name) as Tensor;
       for (let i = 0; i < p.size; i++) {
         const keep = p.data[i];
@@ -75,13 +75,13 @@ test('taylor on a tiny random model equals the formula with finite-difference gr
 
 function f64Taylor(w: ModelWeights, calib: CalibrationSet): number[] {
   const L = w.config.numLayers;
-  const names = Array.from({ length: L }, (_, l) => unitWeightNames(l, 'block')).flat();
+  const names = Array.from({ length: L }, (_, l) => unitWeightNames(w.config, l, 'block')).flat();
   const model = buildModel(w, { kind: 'f64', trainable: names });
   const tape = new Tape();
   const [loss] = f64Loss(model, calib, calib.windows.length, tape);
   tape.backward(loss);
   return Array.from({ length: L }, (_, l) =>
-    unitWeightNames(l, 'block').reduce((s, n) => {
+    unitWeightNames(w.config, l, 'block').reduce((s, n) => {
       const p = model.weights.get(n) as Tensor;
       let a = 0;
       for (let i = 0; i < p.size; i++) a += Math.abs(p.data[i] * p.grad![i]);

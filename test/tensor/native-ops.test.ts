@@ -6,6 +6,7 @@ import { attentionBackward, attentionForward } from '../../src/tensor/ops/attent
 import { crossEntropyBackward, crossEntropyForward } from '../../src/tensor/ops/cross-entropy.js';
 import { rmsnormBackward, rmsnormForward } from '../../src/tensor/ops/rmsnorm.js';
 import { ropeBackward, ropeForward } from '../../src/tensor/ops/rope.js';
+import { rotaryTable } from '../../src/model/rotary.js';
 import { siluGateBackward, siluGateForward } from '../../src/tensor/ops/silu-gate.js';
 import { attentionForwardF32, dropoutApplyF32, rmsnormForwardF32 } from '../../src/native/ops.js';
 import { dropoutKeeps } from '../../src/tensor/ops/lora-branch.js';
@@ -77,21 +78,32 @@ test('native rmsnorm forward/backward equals the f64 reference', () => {
   assertClose(dw32, dw64, 'dweight');
 });
 
-test('native rope forward/backward equals the f64 reference', () => {
+test('native rope forward/backward equals the f64 reference (plain and scaled tables)', () => {
   const rand = mulberry32(22);
   const [N, H, D] = [11, 3, 10];
   const positions = new Int32Array(N).map((_, i) => i * 37 + 3);
-  const inp = random64(N * H * D, rand);
-  const out64 = new Float64Array(N * H * D),
-    out32 = new Float32Array(N * H * D);
-  ropeForward(out64, inp, positions, N, H, D, 10000);
-  ropeForward(out32, f32(inp), positions, N, H, D, 10000);
-  assertClose(out32, out64, 'out');
-  const d64 = seedGrad(N * H * D, rand),
-    d32 = f32(d64);
-  ropeBackward(d64, inp, positions, N, H, D, 500000);
-  ropeBackward(d32, f32(inp), positions, N, H, D, 500000);
-  assertClose(d32, d64, 'dinp');
+  const plain = rotaryTable({
+    headDim: D,
+    ropeTheta: 10000,
+    maxSeqLen: 64,
+    ropeScaling: null,
+    ropeFreqFactors: null,
+  });
+  // An arbitrary table with YaRN-like scale: the kernel must take frequencies and scale as given.
+  const scaled = { invFreq: Float64Array.from({ length: D / 2 }, () => rand() * 0.9), scale: 1.2345 };
+  for (const table of [plain, scaled]) {
+    const inp = random64(N * H * D, rand);
+    const out64 = new Float64Array(N * H * D),
+      out32 = new Float32Array(N * H * D);
+    ropeForward(out64, inp, positions, N, H, D, table);
+    ropeForward(out32, f32(inp), positions, N, H, D, table);
+    assertClose(out32, out64, 'out');
+    const d64 = seedGrad(N * H * D, rand),
+      d32 = f32(d64);
+    ropeBackward(d64, inp, positions, N, H, D, table);
+    ropeBackward(d32, f32(inp), positions, N, H, D, table);
+    assertClose(d32, d64, 'dinp');
+  }
 });
 
 test('native siluGate forward/backward equals the f64 reference on every ISA path', () =>

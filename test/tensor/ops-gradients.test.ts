@@ -8,6 +8,7 @@ import { embedding } from '../../src/tensor/ops/embedding.js';
 import { linear } from '../../src/tensor/ops/linear.js';
 import { rmsnorm } from '../../src/tensor/ops/rmsnorm.js';
 import { rope } from '../../src/tensor/ops/rope.js';
+import { rotaryTable } from '../../src/model/rotary.js';
 import { scale } from '../../src/tensor/ops/scale.js';
 import { siluGate } from '../../src/tensor/ops/silu-gate.js';
 import { Tape } from '../../src/tensor/tape.js';
@@ -36,11 +37,35 @@ test('embedding: table gradient with repeated ids', () => {
   checkGradients(() => embedding(table, ids, 'f64'), [table], rand);
 });
 
-test('rope: gradient of the half-split rotation at varied positions', () => {
+test('rope: gradient of the half-split rotation at varied positions, with a YaRN-scaled table', () => {
   const rand = mulberry32(14);
   const x = randomTensor([5, 3 * 6], rand);
   const positions = new Int32Array([0, 1, 7, 2, 40]);
-  checkGradients(() => rope(x, positions, 6, 10000), [x], rand);
+  const base = { headDim: 6, ropeTheta: 10000, maxSeqLen: 16, ropeFreqFactors: null };
+  checkGradients(() => rope(x, positions, 6, rotaryTable({ ...base, ropeScaling: null })), [x], rand);
+  const yarn = rotaryTable({
+    ...base,
+    ropeScaling: {
+      type: 'yarn',
+      factor: 4,
+      originalMaxPositionEmbeddings: 16,
+      betaFast: 32,
+      betaSlow: 1,
+      attentionFactor: null,
+      mscale: null,
+      mscaleAllDim: null,
+      truncate: true,
+    },
+  });
+  assert.ok(yarn.scale > 1);
+  checkGradients(() => rope(x, positions, 6, yarn), [x], rand);
+});
+
+test('rmsnorm per head (a weight narrower than the row): gradients of input and weight', () => {
+  const rand = mulberry32(16);
+  const x = randomTensor([3, 4 * 5], rand);
+  const w = randomTensor([5], rand);
+  checkGradients(() => rmsnorm(x, w, 1e-6), [x, w], rand);
 });
 
 test('siluGate, add and scale: gradients of both inputs', () => {

@@ -3,7 +3,7 @@
 // The run of n blocks with the smallest distance changes the representation least and goes first.
 import type { ModelWeights } from '../../model/weights.js';
 import type { CalibrationSet } from '../../text/calibration.js';
-import { weightSource } from '../block-runner.js';
+import { weightSource } from '../../model/block.js';
 import { calibrationBatches, prefixStates } from '../calibration-batches.js';
 import { unitScores } from '../units.js';
 import type { UnitScores } from '../units.js';
@@ -29,7 +29,7 @@ export function angularScores(
   );
   const sums = new Float64Array(starts.length);
   let count = 0;
-  for (const b of calibrationBatches(set, opts.batchSize)) {
+  for (const b of calibrationBatches(weights.config, set, opts.batchSize)) {
     const { states } = prefixStates(src, b);
     const { batch: B, seqLen: T } = b.shape;
     const rows: number[] = [];

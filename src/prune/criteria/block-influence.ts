@@ -3,7 +3,7 @@
 import type { ModelWeights } from '../../model/weights.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CalibrationSet } from '../../text/calibration.js';
-import { weightSource } from '../block-runner.js';
+import { weightSource } from '../../model/block.js';
 import { calibrationBatches, prefixStates } from '../calibration-batches.js';
 import { presentUnits, unitScores } from '../units.js';
 import type { UnitScores } from '../units.js';
@@ -43,7 +43,7 @@ export function blockInfluenceScores(
   const only = opts.only ?? presentUnits(weights.config, opts.unit);
   const sums = new Float64Array(only.length);
   let tokens = 0;
-  for (const b of calibrationBatches(set, opts.batchSize)) {
+  for (const b of calibrationBatches(weights.config, set, opts.batchSize)) {
     const { states, mids } = prefixStates(src, b, opts.unit !== 'block');
     only.forEach((i, j) => {
       const [from, to] =

@@ -1,5 +1,5 @@
 // Mag: the Taylor aggregation with |W| in place of |W ⊙ ∂L/∂W|; needs no calibration data.
-import { bf16ToF32, f16ToF32 } from '../../native/index.js';
+import { freshF32 } from '../../tensor/weight-values.js';
 import type { ModelWeights, WeightTensor } from '../../model/weights.js';
 import type { CalibrationSet } from '../../text/calibration.js';
 import { presentUnits, unitScores, unitWeightNames } from '../units.js';
@@ -7,12 +7,7 @@ import type { UnitScores } from '../units.js';
 import type { CriterionOptions } from './options.js';
 
 function absSum(w: WeightTensor): number {
-  const v =
-    w.dtype === 'f32'
-      ? (w.data as Float32Array)
-      : w.dtype === 'bf16'
-        ? bf16ToF32(w.data as Uint16Array)
-        : f16ToF32(w.data as Uint16Array);
+  const v = freshF32(w);
   let s = 0;
   for (let i = 0; i < v.length; i++) s += Math.abs(v[i]);
   return s;
@@ -25,7 +20,7 @@ export function magnitudeScores(
 ): UnitScores {
   const only = opts.only ?? presentUnits(weights.config, opts.unit);
   const scores = only.map((l) =>
-    unitWeightNames(l, opts.unit).reduce((s, n) => {
+    unitWeightNames(weights.config, l, opts.unit).reduce((s, n) => {
       const w = weights.tensors.get(n);
       return s + (w ? absSum(w) : 0);
     }, 0),

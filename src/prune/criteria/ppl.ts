@@ -5,8 +5,8 @@
 import type { ModelWeights } from '../../model/weights.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CalibrationSet } from '../../text/calibration.js';
-import type { BlockWeightSource } from '../block-runner.js';
-import { runBlock, runHead, weightSource } from '../block-runner.js';
+import type { BlockWeightSource } from '../../model/block.js';
+import { runBlock, runHead, weightSource } from '../../model/block.js';
 import type { CalibrationBatch } from '../calibration-batches.js';
 import { calibrationBatches, prefixStates } from '../calibration-batches.js';
 import { presentUnits, unitScores } from '../units.js';
@@ -41,7 +41,7 @@ export function pplScores(
   const set = requireCalibration(calib, 'ppl');
   const src = weightSource(weights);
   const only = opts.only ?? presentUnits(weights.config, opts.unit);
-  const batches = calibrationBatches(set, opts.batchSize);
+  const batches = calibrationBatches(weights.config, set, opts.batchSize);
   const nll = new Float64Array(only.length);
   const count = new Float64Array(only.length);
   let baseNll = 0;

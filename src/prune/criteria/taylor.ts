@@ -4,38 +4,35 @@
 // no-grad forward keeps the state entering each block, then for the last block down to the first
 // the block is recomputed on a tape from that state and run backward from the gradient leaving it.
 // Only one block's weight gradients (and one block's activations) exist at a time, for the price of
-// one extra forward; embedding, final norm and LM head get no gradient at all.
-import { bf16ToF32, f16ToF32 } from '../../native/index.js';
+// one extra forward; embedding, final norm and LM head get no gradient at all. Matrices stay as
+// stored (bf16, quantized: expanded only inside each product) and their gradients go into one set of
+// buffers reused by every block, so memory holds one block's gradients, never a copy of its weights.
+import { expandedF32, freshF32 } from '../../tensor/weight-values.js';
 import { Tape } from '../../tensor/tape.js';
-import { Tensor } from '../../tensor/tensor.js';
-import type { Weight } from '../../tensor/tensor.js';
+import { Tensor, isTensor } from '../../tensor/tensor.js';
+import type { FloatArray, Weight } from '../../tensor/tensor.js';
+import { linear } from '../../tensor/ops/linear.js';
 import type { ModelWeights, WeightTensor } from '../../model/weights.js';
 import type { CalibrationSet } from '../../text/calibration.js';
-import { runBlock, runHead, weightSource } from '../block-runner.js';
+import type { Projection } from '../../model/block.js';
+import { runBlock, runHead, weightSource } from '../../model/block.js';
 import { calibrationBatches, prefixStates } from '../calibration-batches.js';
 import { presentUnits, unitScores, unitWeightNames } from '../units.js';
 import type { UnitScores } from '../units.js';
 import type { CriterionOptions } from './options.js';
 import { requireCalibration } from './options.js';
 
-/** A trainable f32 view of a stored weight: no copy when it is f32 already (it is only read). */
+/** A trainable f32 copy of a small (1-D) stored weight: norms, biases, q/k norms. */
 function trainable(w: WeightTensor): Tensor {
-  const data =
-    w.dtype === 'f32'
-      ? (w.data as Float32Array)
-      : w.dtype === 'bf16'
-        ? bf16ToF32(w.data as Uint16Array)
-        : f16ToF32(w.data as Uint16Array);
-  return new Tensor(w.shape, data, true);
+  return new Tensor(w.shape, Float32Array.from(freshF32(w)), true);
 }
 
 /** Σ |W ⊙ G| in float64 (summing over the input dimension then the output one is the same sum). */
-function salience(t: Tensor): number {
-  const w = t.data;
-  const g = t.grad;
+function salience(w: Weight, g: FloatArray | null): number {
   if (!g) return 0;
+  const values = isTensor(w) ? w.data : expandedF32(w);
   let s = 0;
-  for (let i = 0; i < w.length; i++) s += Math.abs(w[i] * g[i]);
+  for (let i = 0; i < values.length; i++) s += Math.abs(values[i] * g[i]);
   return s;
 }
 
@@ -48,7 +45,7 @@ export function taylorScores(
   const c = weights.config;
   const L = c.numLayers;
   const src = weightSource(weights);
-  const batches = calibrationBatches(set, opts.batchSize);
+  const batches = calibrationBatches(weights.config, set, opts.batchSize);
   const states = batches.map((b) => prefixStates(src, b).states);
   const total = L + 1;
   // dLoss/d(state leaving the last block), one per batch; each batch's loss is its own mean.
@@ -64,18 +61,36 @@ export function taylorScores(
   });
   opts.onProgress?.(1, total);
   const perWeight = new Map<string, number>();
+  // One gradient buffer per matrix role (every block's q_proj has the same shape), zeroed per block.
+  const gradBuffers = new Map<string, Float32Array>();
+  const gradFor = (name: string, shape: readonly number[]): Float32Array => {
+    const role = name.replace(/^model\.layers\.\d+\./, '');
+    let g = gradBuffers.get(role);
+    if (!g || g.length !== shape[0] * shape[1]) {
+      g = new Float32Array(shape[0] * shape[1]);
+      gradBuffers.set(role, g);
+    } else g.fill(0);
+    return g;
+  };
   for (let l = L - 1; l >= 0; l--) {
-    const params = new Map<string, Weight>();
-    for (const name of unitWeightNames(l, 'block')) {
+    const small = new Map<string, Weight>();
+    const matrices = new Map<string, { w: WeightTensor; grad: Float32Array }>();
+    for (const name of unitWeightNames(c, l, 'block')) {
       const w = weights.tensors.get(name);
-      if (w) params.set(name, trainable(w));
+      if (!w) continue;
+      if (w.shape.length === 2) matrices.set(name, { w, grad: gradFor(name, w.shape) });
+      else small.set(name, trainable(w));
     }
-    const blockSrc = weightSource(weights, params);
+    const blockSrc = weightSource(weights, small);
+    const project: Projection = (x, name, bias) => {
+      const m = matrices.get(name);
+      return linear(x, m ? m.w : weights.tensors.get(name)!, bias, m?.grad ?? null);
+    };
     batches.forEach((b, k) => {
       const input = states[k].pop()!;
       const x = new Tensor(input.shape, input.data, true);
       const tape = new Tape();
-      const y = tape.run(() => runBlock(blockSrc, l, x, b.shape));
+      const y = tape.run(() => runBlock(blockSrc, l, x, b.shape, { project }));
       if (y === x) {
         // Both sublayers pruned: the block is the identity and passes the gradient through.
         return;
@@ -83,12 +98,13 @@ export function taylorScores(
       tape.backward(y, dh[k]);
       dh[k] = x.grad!;
     });
-    for (const [name, t] of params) perWeight.set(name, salience(t as Tensor));
+    for (const [name, t] of small) perWeight.set(name, salience(t, (t as Tensor).grad));
+    for (const [name, m] of matrices) perWeight.set(name, salience(m.w, m.grad));
     opts.onProgress?.(L - l + 1, total);
   }
   const only = opts.only ?? presentUnits(c, opts.unit);
   const scores = only.map((l) =>
-    unitWeightNames(l, opts.unit).reduce((s, n) => s + (perWeight.get(n) ?? 0), 0),
+    unitWeightNames(weights.config, l, opts.unit).reduce((s, n) => s + (perWeight.get(n) ?? 0), 0),
   );
   return unitScores('taylor', opts.unit, [...only], scores, { loss: lossSum / batches.length });
 }

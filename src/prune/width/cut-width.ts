@@ -3,22 +3,28 @@
 // Every block keeps the same counts, so the result is an ordinary LLaMA config.
 import { layerPrefix } from '../../model/weights.js';
 import type { ModelWeights, WeightTensor } from '../../model/weights.js';
+import { isQuantized } from '../../model/weights.js';
+import { freshF32 } from '../../tensor/weight-values.js';
 
-/** The rows of a [rows, cols] tensor listed in `keep`, in that order. */
+/** The rows of a [rows, cols] tensor listed in `keep`, in that order (a quantized row moves as its bytes). */
 export function keepRows(t: WeightTensor, keep: readonly number[]): WeightTensor {
-  const [, cols] = t.shape;
-  const data = t.dtype === 'f32' ? new Float32Array(keep.length * cols) : new Uint16Array(keep.length * cols);
-  keep.forEach((r, i) => data.set(t.data.subarray(r * cols, (r + 1) * cols), i * cols));
-  return { dtype: t.dtype, shape: [keep.length, cols], data };
+  const width = t.data.length / t.shape[0];
+  const data = new (t.data.constructor as new (n: number) => typeof t.data)(keep.length * width);
+  keep.forEach((r, i) => data.set(t.data.subarray(r * width, (r + 1) * width), i * width));
+  return { dtype: t.dtype, shape: [keep.length, t.shape[1]], data };
 }
 
-/** The columns of a [rows, cols] tensor listed in `keep`, in that order. */
+/**
+ * The columns of a [rows, cols] tensor listed in `keep`, in that order. A quantized tensor's blocks
+ * span columns, so it comes out as f32.
+ */
 export function keepColumns(t: WeightTensor, keep: readonly number[]): WeightTensor {
   const [rows, cols] = t.shape;
   const n = keep.length;
-  const data = t.dtype === 'f32' ? new Float32Array(rows * n) : new Uint16Array(rows * n);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) data[i * n + j] = t.data[i * cols + keep[j]];
-  return { dtype: t.dtype, shape: [rows, n], data };
+  const src = isQuantized(t) ? freshF32(t) : (t.data as Float32Array | Uint16Array);
+  const data = src instanceof Float32Array ? new Float32Array(rows * n) : new Uint16Array(rows * n);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) data[i * n + j] = src[i * cols + keep[j]];
+  return { dtype: isQuantized(t) ? 'f32' : t.dtype, shape: [rows, n], data };
 }
 
 function expand(units: readonly number[], width: number): number[] {

@@ -1,11 +1,24 @@
 // The Linear layer y = x·Wᵀ + b with W [out, in] as checkpoints store it. In f32 the products go to
 // the GEMM kernels (NT forward, NN for dX = dY·W, TN for dW = dYᵀ·X), reading bf16/f16 weights in
-// place; in f64 (gradient checks) they are plain loops.
+// place and GGML-quantized ones expanded into scratch just before the product; in f64 (gradient
+// checks) they are plain loops.
 import { gemmF32, gemmHalf } from '../../native/index.js';
 import { recordingTape } from '../tape.js';
 import type { FloatArray, Weight } from '../tensor.js';
 import { Tensor, isTensor } from '../tensor.js';
-import { weightValues } from '../weight-values.js';
+import { expandedF32, weightValues } from '../weight-values.js';
+import type { HalfType } from '../../native/index.js';
+
+/** A frozen bf16/f16 weight the half GEMM reads as stored, or null when it must be f32 first. */
+function halfWeight(w: Weight): { bits: Uint16Array; type: HalfType } | null {
+  if (isTensor(w) || (w.dtype !== 'bf16' && w.dtype !== 'f16')) return null;
+  return { bits: w.data as Uint16Array, type: w.dtype };
+}
+
+/** An f32 view of a weight for the f32 GEMM: in place, widened once (cached), or expanded into scratch. */
+function f32Weight(w: Weight): Float32Array {
+  return isTensor(w) ? (weightValues(w, 'f32') as Float32Array) : expandedF32(w);
+}
 
 /** out (N,Out) = inp (N,In) · weightᵀ (Out,In) + bias (Out). */
 export function linearForward(
@@ -18,28 +31,9 @@ export function linearForward(
   Out: number,
 ): void {
   if (out instanceof Float32Array && inp instanceof Float32Array) {
-    if (!isTensor(weight) && weight.dtype !== 'f32') {
-      gemmHalf({
-        transB: true,
-        m: N,
-        n: Out,
-        k: In,
-        a: inp,
-        b: weight.data as Uint16Array,
-        bType: weight.dtype,
-        c: out,
-      });
-    } else {
-      gemmF32({
-        transB: true,
-        m: N,
-        n: Out,
-        k: In,
-        a: inp,
-        b: weightValues(weight, 'f32') as Float32Array,
-        c: out,
-      });
-    }
+    const half = halfWeight(weight);
+    if (half) gemmHalf({ transB: true, m: N, n: Out, k: In, a: inp, b: half.bits, bType: half.type, c: out });
+    else gemmF32({ transB: true, m: N, n: Out, k: In, a: inp, b: f32Weight(weight), c: out });
     if (bias) for (let n = 0; n < N; n++) for (let o = 0; o < Out; o++) out[n * Out + o] += bias[o];
     return;
   }
@@ -68,29 +62,9 @@ export function linearBackward(
   if (dout instanceof Float32Array && inp instanceof Float32Array) {
     if (dinp) {
       if (!(dinp instanceof Float32Array)) throw new TypeError('linearBackward: f32 dout needs an f32 dinp');
-      if (!isTensor(weight) && weight.dtype !== 'f32') {
-        gemmHalf({
-          transB: false,
-          m: N,
-          n: In,
-          k: Out,
-          a: dout,
-          b: weight.data as Uint16Array,
-          bType: weight.dtype,
-          beta: 1,
-          c: dinp,
-        });
-      } else {
-        gemmF32({
-          m: N,
-          n: In,
-          k: Out,
-          a: dout,
-          b: weightValues(weight, 'f32') as Float32Array,
-          beta: 1,
-          c: dinp,
-        });
-      }
+      const half = halfWeight(weight);
+      if (half) gemmHalf({ m: N, n: In, k: Out, a: dout, b: half.bits, bType: half.type, beta: 1, c: dinp });
+      else gemmF32({ m: N, n: In, k: Out, a: dout, b: f32Weight(weight), beta: 1, c: dinp });
     }
     if (dweight) {
       if (!(dweight instanceof Float32Array))
@@ -113,8 +87,17 @@ export function linearBackward(
   if (dbias) for (let n = 0; n < N; n++) for (let o = 0; o < Out; o++) dbias[o] += dout[n * Out + o];
 }
 
-/** y = x·Wᵀ + b over the last dimension of x; W is [out, in]. */
-export function linear(x: Tensor, weight: Weight, bias: Weight | null = null): Tensor {
+/**
+ * y = x·Wᵀ + b over the last dimension of x; W is [out, in]. `weightGrad`, for a frozen weight,
+ * receives ∂L/∂W (accumulated) without the weight becoming a trainable copy: how the Taylor
+ * criterion gets gradients of quantized or bf16 weights that stay as stored.
+ */
+export function linear(
+  x: Tensor,
+  weight: Weight,
+  bias: Weight | null = null,
+  weightGrad: FloatArray | null = null,
+): Tensor {
   if (weight.shape.length !== 2)
     throw new RangeError(`linear: weight must be 2-D (got [${weight.shape.join(', ')}])`);
   const [Out, In] = weight.shape;
@@ -130,12 +113,14 @@ export function linear(x: Tensor, weight: Weight, bias: Weight | null = null): T
   const biasValues = bias ? weightValues(bias, x.kind) : null;
   const out = Tensor.zeros([...x.shape.slice(0, -1), Out], x.kind);
   linearForward(out.data, x.data, weight, biasValues, N, In, Out);
+  if (weightGrad && weightGrad.length !== Out * In)
+    throw new RangeError(`linear: weightGrad has ${weightGrad.length} elements, expected ${Out * In}`);
   const tape = recordingTape(x, weight, bias);
   if (tape) {
     out.requiresGrad = true;
     tape.record(() => {
       if (!out.grad) return;
-      const dweight = isTensor(weight) && weight.requiresGrad ? weight.ensureGrad() : null;
+      const dweight = isTensor(weight) && weight.requiresGrad ? weight.ensureGrad() : weightGrad;
       const dbias = bias && isTensor(bias) && bias.requiresGrad ? bias.ensureGrad() : null;
       linearBackward(
         x.requiresGrad ? x.ensureGrad() : null,

@@ -64,12 +64,18 @@ export function rmsnormBackward(
   }
 }
 
-/** RMSNorm over the last dimension of x (any leading shape). */
+/**
+ * RMSNorm over the last dimension of x (any leading shape), or over each weight-wide group of it when
+ * the weight is narrower (per-head q/k norms: a D-wide weight on rows of H·D).
+ */
 export function rmsnorm(x: Tensor, weight: Weight, eps: number): Tensor {
-  const C = x.shape[x.shape.length - 1];
+  const width = x.shape[x.shape.length - 1];
+  const C = weight.shape[0];
+  if (weight.shape.length !== 1 || !(C > 0) || width % C !== 0)
+    throw new RangeError(
+      `rmsnorm: weight shape [${weight.shape.join(', ')}] does not divide the row width ${width}`,
+    );
   const N = x.size / C;
-  if (weight.shape.length !== 1 || weight.shape[0] !== C)
-    throw new RangeError(`rmsnorm: weight shape [${weight.shape.join(', ')}] does not match width ${C}`);
   const w = weightValues(weight, x.kind);
   const out = Tensor.zeros(x.shape, x.kind);
   const rstd = allocFloat(x.kind, N);
