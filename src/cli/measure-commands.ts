@@ -28,7 +28,7 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten eval zeroshot model.gguf --tasks piqa,winogrande --data-dir ../shared/fixtures/tasks --json',
+      '\nExample:\n  npx shorten eval zeroshot model.gguf --tasks piqa,winogrande --data-dir tasks --json',
     )
     .action((model: string, opts: Record<string, string | boolean | undefined>) => {
       let tasks;

@@ -21,7 +21,7 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten info ../shared/fixtures/models/stories260K/stories260K.gguf',
+      '\nExample:\n  npx shorten info stories260K.gguf',
     )
     .action((model: string, opts: { json?: boolean }) => {
       const m = openModel(model, {});
@@ -117,7 +117,7 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
-      '\nExample:\n  SHORTEN_DATA=../shared/fixtures/text npx shorten eval ppl model.gguf --text wikitext2 --json',
+      '\nExample:\n  SHORTEN_DATA=data npx shorten eval ppl model.gguf --text wikitext2 --json',
     )
     .action((model: string, opts: Record<string, string | boolean | undefined>) => {
       const bos = String(opts.bos);

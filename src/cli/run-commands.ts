@@ -76,7 +76,7 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print one JSON object on stdout (progress still goes to stderr)')
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten run --out shorten-run\n  npx shorten run model.gguf --config run.yaml --calib ../shared/corpus/calib.txt --force heal',
+      '\nExample:\n  npx shorten run --out shorten-run\n  npx shorten run model.gguf --config run.yaml --calib calib.txt --force heal',
     )
     .action(async (model: string | undefined, o: Opts) => {
       let config;
