@@ -160,10 +160,7 @@ export function registerHealCommands(program: Command, bench: Command): void {
     LORA_DEFAULTS,
     '--cutoff <n>',
   )
-    .addHelpText(
-      'after',
-      '\nExample:\n  npx shorten lora pruned-hf --data alpaca_data.json --out lora-run',
-    )
+    .addHelpText('after', '\nExample:\n  npx shorten lora pruned-hf --data alpaca_data.json --out lora-run')
     .action((model: string, o: Opts) => {
       const run = runSettings(o, o.cutoff);
       const m = openModel(model, { tokenizer: o.tokenizer as string | undefined });

@@ -19,10 +19,7 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .description("Print a checkpoint's architecture, parameter count, dtypes and blocks")
     .argument('<model>', 'HF folder, GGUF file or llama2.c .bin')
     .option('--json', 'print JSON')
-    .addHelpText(
-      'after',
-      '\nExample:\n  npx shorten info stories260K.gguf',
-    )
+    .addHelpText('after', '\nExample:\n  npx shorten info stories260K.gguf')
     .action((model: string, opts: { json?: boolean }) => {
       const m = openModel(model, {});
       const info = describeModel(m.weights, m.format, m.source);
