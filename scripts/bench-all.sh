@@ -20,7 +20,7 @@ run score bench score --json
 run train bench train --json
 if [ "${2:-}" = quick ]; then
   run generate bench generate synthetic-2048:bf16 synthetic-2048:depth=20%:bf16 synthetic-2048:width=20%:bf16 \
-    --batch-sizes 1,8,16,32,64 --new-tokens 32 --runs 2 --warmup 1 --json
+    --batch-sizes 1,8,16,32,64 --new-tokens 32 --budget 60 --warmup 1 --json
 else
   run generate bench generate synthetic-2048:bf16 synthetic-2048:depth=20%:bf16 synthetic-2048:width=20%:bf16 --json
 fi

@@ -1,8 +1,7 @@
 // What the fuzzer attacks: per format, the real fixture files it starts from, how one case damages
 // them, and the loader that must either load the result or fail with a clean error.
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { readTaskQuestions } from '../src/eval/tasks/task-rows.js';
 import { TASKS } from '../src/eval/tasks/definitions.js';
@@ -13,13 +12,15 @@ import { plainTokenizerKeys } from '../src/pipeline/gguf-tokenizer-keys.js';
 import { loadLlama2cTokenizer, loadTokenizerJson, tokenizerFromGguf } from '../src/text/tokenizer.js';
 import type { Tokenizer } from '../src/text/tokenizer.js';
 import type { Random } from './fuzz-mutations.js';
+import {
+  seedTaskRows,
+  seedTokenizerJson,
+  seedWeights,
+  writeSeedGguf,
+  writeSeedLlama2c,
+  writeSeedTokBin,
+} from './fuzz-seeds.js';
 import { BYTE_MUTATIONS, concat, int, mutateBytes, mutateJsonText, pick } from './fuzz-mutations.js';
-
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
-export const STORIES_BIN = join(FIXTURES, 'models/stories260K/stories260K.bin');
-export const STORIES_GGUF = join(FIXTURES, 'models/stories260K/stories260K.gguf');
-export const TOK512 = join(FIXTURES, 'models/stories260K/tok512.bin');
-const PIQA = join(FIXTURES, 'tasks/piqa.jsonl');
 
 type FileKind = 'binary' | 'json' | 'jsonl' | 'safetensors' | 'gzip';
 
@@ -45,7 +46,7 @@ function exercise(t: Tokenizer): void {
 }
 
 function hfFolder(dir: string): void {
-  saveModel(loadModel(STORIES_BIN).weights, join(dir, 'model'), 'hf');
+  saveModel(seedWeights(), join(dir, 'model'), 'hf');
 }
 
 export const TARGETS: FuzzTarget[] = [
@@ -60,7 +61,7 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: 'gguf',
-    setup: (dir) => writeFileSync(join(dir, 'model.gguf'), readFileSync(STORIES_GGUF)),
+    setup: (dir) => writeSeedGguf(join(dir, 'model.gguf')),
     files: [{ name: 'model.gguf', kind: 'binary' }],
     load(dir) {
       const path = join(dir, 'model.gguf');
@@ -71,7 +72,7 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: 'llama2c',
-    setup: (dir) => writeFileSync(join(dir, 'model.bin'), readFileSync(STORIES_BIN)),
+    setup: (dir) => writeSeedLlama2c(join(dir, 'model.bin')),
     files: [{ name: 'model.bin', kind: 'binary' }],
     load(dir) {
       const path = join(dir, 'model.bin');
@@ -86,24 +87,20 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: 'tokenizer.json',
-    setup: (dir) =>
-      writeFileSync(
-        join(dir, 'tokenizer.json'),
-        JSON.stringify(loadLlama2cTokenizer(TOK512).toTokenizerJson()),
-      ),
+    setup: (dir) => writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(seedTokenizerJson())),
     files: [{ name: 'tokenizer.json', kind: 'json' }],
     load: (dir) => exercise(loadTokenizerJson(join(dir, 'tokenizer.json'))),
   },
   {
     name: 'tok.bin',
-    setup: (dir) => writeFileSync(join(dir, 'tok512.bin'), readFileSync(TOK512)),
+    setup: (dir) => writeSeedTokBin(join(dir, 'tok512.bin')),
     files: [{ name: 'tok512.bin', kind: 'binary' }],
     load: (dir) => exercise(loadLlama2cTokenizer(join(dir, 'tok512.bin'), 512)),
   },
   {
     name: 'peft-adapter',
     setup(dir) {
-      const w = loadModel(STORIES_BIN).weights;
+      const w = seedWeights();
       const pairs = new Map();
       for (const name of [
         'model.layers.0.self_attn.q_proj.weight',
@@ -133,7 +130,7 @@ export const TARGETS: FuzzTarget[] = [
   {
     name: 'task',
     setup(dir) {
-      const head = readFileSync(PIQA, 'utf8').split('\n').slice(0, 24).join('\n') + '\n';
+      const head = seedTaskRows();
       writeFileSync(join(dir, 'task.jsonl'), head);
       writeFileSync(join(dir, 'task.jsonl.gz'), gzipSync(head));
     },

@@ -246,7 +246,7 @@ export function speedupSpec(d: DepthWidthFinding): TopLevelSpec {
   );
   return {
     $schema: SCHEMA,
-    title: `Generation speedup over the original (${d.bench.newTokens} new tokens, median of ${d.bench.runs})`,
+    title: `Generation speedup over the original (${d.bench.newTokens} new tokens, median of interleaved rounds)`,
     width: 480,
     height: 260,
     layer: [

@@ -27,8 +27,14 @@ export interface BenchRow {
   batch: number;
   latencyS: number;
   throughput: number;
-  /** Latency of the original at this batch over this model's (> 1: faster). */
+  /** Latency of the original over this model's at this batch (> 1: faster): median of rounds. */
   speedup: number;
+  /** Its 95% interval (null with too few rounds), the ideal from the work per token, and whether it exceeds it. */
+  low: number | null;
+  high: number | null;
+  ideal: number;
+  beyondIdeal: boolean;
+  rounds: number;
   peakRssBytes: number;
 }
 
@@ -38,7 +44,8 @@ export interface DepthWidthFinding {
   bench: {
     rows: BenchRow[];
     newTokens: number;
-    runs: number;
+    budget: number;
+    precision: string;
     warmup: number;
     threads: number;
     loadBefore: number;
@@ -99,7 +106,8 @@ export async function compareDepthWidth(ctx: FindingsContext): Promise<DepthWidt
   const key = {
     models: models.map((m) => m.producedBy),
     batches: s.benchBatches,
-    runs: s.benchRuns,
+    budget: s.benchBudget,
+    precision: s.benchPrecision,
     warmup: s.benchWarmup,
     newTokens: s.benchNewTokens,
   };
@@ -109,23 +117,22 @@ export async function compareDepthWidth(ctx: FindingsContext): Promise<DepthWidt
     key,
     async () => {
       const loadBefore = loadavg()[0];
-      const doc = await ctx.shorten<BenchDocument>(
-        [
-          'bench',
-          'generate',
-          ...models.map((m) => m.folder),
-          '--batch-sizes',
-          s.benchBatches.join(','),
-          '--runs',
-          String(s.benchRuns),
-          '--warmup',
-          String(s.benchWarmup),
-          '--new-tokens',
-          String(s.benchNewTokens),
-          '--json',
-        ],
-        { lock: s.benchLock || undefined },
-      );
+      const doc = await ctx.shorten<BenchDocument>([
+        'bench',
+        'generate',
+        ...models.map((m) => m.folder),
+        '--batch-sizes',
+        s.benchBatches.join(','),
+        '--budget',
+        String(s.benchBudget),
+        '--precision',
+        s.benchPrecision,
+        '--warmup',
+        String(s.benchWarmup),
+        '--new-tokens',
+        String(s.benchNewTokens),
+        '--json',
+      ]);
       return { doc, loadBefore, loadAfter: loadavg()[0] };
     },
   );
@@ -135,14 +142,21 @@ export async function compareDepthWidth(ctx: FindingsContext): Promise<DepthWidt
     const label = labelOf.get(row.model);
     if (!label)
       throw new Error(`bench generate: a row for '${row.model}', which is not one of the models given`);
-    const original = doc.rows.find((o) => o.model === ctx.model.path && o.batch === row.batch);
-    if (!original) throw new Error(`bench generate: no row for the original at batch ${row.batch}`);
+    const s = doc.speedups.find((x) => x.model === row.model && x.batch === row.batch);
+    const isOriginal = row.model === ctx.model.path;
+    if (!s && !isOriginal)
+      throw new Error(`bench generate: no speed-up for '${row.model}' at batch ${row.batch}`);
     return {
       label,
       batch: row.batch,
       latencyS: row.latency_s,
       throughput: row.throughput_tokens_per_s,
-      speedup: original.latency_s / row.latency_s,
+      speedup: s?.speedup ?? 1,
+      low: s ? s.low : 1,
+      high: s ? s.high : 1,
+      ideal: s?.ideal ?? 1,
+      beyondIdeal: s?.beyond_ideal ?? false,
+      rounds: row.runs,
       peakRssBytes: row.peak_rss_bytes,
     };
   });
@@ -152,7 +166,8 @@ export async function compareDepthWidth(ctx: FindingsContext): Promise<DepthWidt
     bench: {
       rows,
       newTokens: doc.new_tokens,
-      runs: s.benchRuns,
+      budget: s.benchBudget,
+      precision: s.benchPrecision,
       warmup: s.benchWarmup,
       threads: doc.threads,
       loadBefore,

@@ -104,7 +104,7 @@ function header(r: FindingsResults): string {
         ['healing', `${r.healing.budget} tokens per method (--heal-tokens ${s.healTokens}); see finding 4`],
         [
           'generation benchmark',
-          `batches ${s.benchBatches.join(', ')}; ${s.benchNewTokens} new tokens, ${s.benchRuns} timed runs (median) after ${s.benchWarmup} warm-up`,
+          `batches ${s.benchBatches.join(', ')}; ${s.benchNewTokens} new tokens; interleaved rounds after ${s.benchWarmup} warm-up until each speed-up's 95% interval is within ±${s.benchPrecision}, at most ${s.benchBudget} s in all`,
         ],
       ],
     ),
@@ -324,7 +324,14 @@ function depthWidthSection(r: FindingsResults, charts: ChartFiles): string {
   ]);
   const speedupRows: Cell[][] = batches.map((b) => [
     b,
-    ...labels.slice(1).map((l) => cell(l, b, (x) => `×${num(x.speedup)}`)),
+    ...labels.slice(1).map((l) =>
+      cell(l, b, (x) => {
+        const measured = `×${num(x.speedup)}${x.low === null || x.high === null ? '' : ` (${num(x.low)}–${num(x.high)})`}`;
+        return x.beyondIdeal
+          ? `not a result: ${measured} exceeds the ideal ×${num(x.ideal)}`
+          : `${measured}, ideal ×${num(x.ideal)}`;
+      }),
+    ),
   ]);
   return [
     '## 5. Depth against width at matched parameters',
@@ -346,7 +353,8 @@ function depthWidthSection(r: FindingsResults, charts: ChartFiles): string {
       modelRows,
     ),
     `Generation, all ${labels.length} models in one \`shorten bench generate\` call (${d.bench.threads} threads, ${d.bench.newTokens} new tokens per row,`,
-    `median of ${d.bench.runs} runs after ${d.bench.warmup} warm-up; ${formatSeconds(d.bench.seconds)}; load average ${d.bench.loadBefore.toFixed(2)} before, ${d.bench.loadAfter.toFixed(2)} after).`,
+    `medians of interleaved rounds after ${d.bench.warmup} warm-up, until each speed-up's 95% interval was within ±${d.bench.precision} or the ${d.bench.budget} s budget ran out;`,
+    `${formatSeconds(d.bench.seconds)}; load average ${d.bench.loadBefore.toFixed(2)} before, ${d.bench.loadAfter.toFixed(2)} after).`,
     '',
     'Latency per batch (ms, prompt + all new tokens):',
     '',
@@ -354,7 +362,7 @@ function depthWidthSection(r: FindingsResults, charts: ChartFiles): string {
     'Throughput (new tokens/s):',
     '',
     markdownTable(['batch', ...labels], throughputRows),
-    "Speedup over the original (its latency / the model's, same batch):",
+    "Speedup over the original (its latency / the model's, same batch; median of rounds with its 95% interval, beside the ideal from weight bytes per token at batch 1 and FLOPs above):",
     '',
     markdownTable(['batch', ...labels.slice(1)], speedupRows),
     `![Speedup over the original](${charts.speedup})`,

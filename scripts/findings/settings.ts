@@ -41,11 +41,11 @@ export interface FindingsSettings {
   healMicroBatch: number;
   widthScore: 'magnitude' | 'wanda';
   benchBatches: number[];
-  benchRuns: number;
+  /** The timing rule: seconds for all timed rounds, and the precision that ends a batch size early. */
+  benchBudget: number;
+  benchPrecision: string;
   benchWarmup: number;
   benchNewTokens: number;
-  /** flock(1) lock file held around `bench generate` ('' for none). */
-  benchLock: string;
 }
 
 const SHARED = '../shared';
@@ -56,7 +56,7 @@ const QUICK: Record<string, string> = {
   pplTokens: '8192',
   zeroshotLimit: '20',
   healTokens: '20000',
-  benchRuns: '1',
+  benchBudget: '30',
   benchWarmup: '0',
   benchNewTokens: '16',
 };
@@ -124,14 +124,18 @@ export function parseSettings(argv: string[]): FindingsSettings {
     .option('--heal-micro-batch <n>', 'healing: rows per forward pass', '16')
     .option('--width-score <s>', 'width pruning score: magnitude | wanda', 'wanda')
     .option('--bench-batches <list>', 'generation benchmark batch sizes', '1,8,16,32,64')
-    .option('--bench-runs <n>', 'generation benchmark: timed runs (median)', '9')
+    .option(
+      '--bench-budget <seconds>',
+      'generation benchmark: timed rounds stop after this long in all (or when precise enough)',
+      '600',
+    )
+    .option(
+      '--bench-precision <p>',
+      "generation benchmark: a batch size stops once every speed-up's 95% interval is within ±p",
+      '5%',
+    )
     .option('--bench-warmup <n>', 'generation benchmark: untimed runs first', '2')
     .option('--bench-new-tokens <n>', 'generation benchmark: tokens generated per row', '64')
-    .option(
-      '--bench-lock <file>',
-      "flock(1) lock around the benchmark ('' for none)",
-      '/tmp/shorten-bench.lock',
-    )
     .addHelpText(
       'after',
       '\nExample:\n  nice -n 10 npm run findings -- --quick --docs .tmp/findings-quick-docs',
@@ -189,9 +193,9 @@ export function parseSettings(argv: string[]): FindingsSettings {
     benchBatches: value('benchBatches')
       .split(',')
       .map((b) => positiveInt(b.trim(), '--bench-batches')),
-    benchRuns: positiveInt(value('benchRuns'), '--bench-runs'),
+    benchBudget: positiveNumber(value('benchBudget'), '--bench-budget'),
+    benchPrecision: value('benchPrecision'),
     benchWarmup: Number(value('benchWarmup')),
     benchNewTokens: positiveInt(value('benchNewTokens'), '--bench-new-tokens'),
-    benchLock: value('benchLock'),
   };
 }

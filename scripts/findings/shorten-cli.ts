@@ -1,7 +1,6 @@
 // Runs `shorten <command> … --json` from source as a child process and returns its JSON: each
-// step in its own process, so memory is freed between steps and a crash names the command. Waits
-// out a rebuild of the native addon (the team's build lock) instead of failing.
-import { spawn, spawnSync } from 'node:child_process';
+// step in its own process, so memory is freed between steps and a crash names the command.
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { ProgressLog } from './progress-log.js';
@@ -9,20 +8,12 @@ import { formatSeconds } from './progress-log.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI_ENTRY = 'src/cli/run.ts';
-const BUILD_LOCK = '/tmp/shorten-build.lock';
-const ADDON_MISSING = 'native addon is not built';
 
 export interface CliRunOptions {
-  /** Hold this flock(1) lock while the command runs (benchmarks). */
-  lock?: string;
   /** A line on the command's progress, printed every minute while it runs (e.g. training steps). */
   status?: () => string | null;
   /** The command prints no JSON (merge): return null. */
   noJson?: boolean;
-}
-
-function hasFlock(): boolean {
-  return spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
 function runOnce(
@@ -30,10 +21,11 @@ function runOnce(
   opts: CliRunOptions,
   log: ProgressLog,
 ): Promise<{ code: number; out: string; err: string }> {
-  const node = [process.execPath, '--import', 'tsx', CLI_ENTRY, ...args];
-  const [cmd, ...argv] = opts.lock && hasFlock() ? ['flock', opts.lock, ...node] : node;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -75,21 +67,13 @@ export function lastJsonLine(stdout: string): unknown {
 
 export async function runShorten<T>(args: string[], log: ProgressLog, opts: CliRunOptions = {}): Promise<T> {
   const shown = `shorten ${args.join(' ')}`;
-  for (let attempt = 1; ; attempt++) {
-    const r = await runOnce(args, opts, log);
-    if (r.code !== 0 && r.err.includes(ADDON_MISSING) && attempt < 4) {
-      log(`  the native addon is being rebuilt; waiting for ${BUILD_LOCK}`);
-      spawnSync('flock', [BUILD_LOCK, 'true'], { stdio: 'ignore' });
-      await new Promise((res) => setTimeout(res, 5000 * attempt));
-      continue;
-    }
-    if (r.code !== 0)
-      throw new Error(`${shown}: exit ${r.code}\n${r.err.trim().split('\n').slice(-15).join('\n')}`);
-    if (opts.noJson) return null as T;
-    try {
-      return lastJsonLine(r.out) as T;
-    } catch {
-      throw new Error(`${shown}: expected a JSON object on stdout, got: ${r.out.slice(0, 300)}`);
-    }
+  const r = await runOnce(args, opts, log);
+  if (r.code !== 0)
+    throw new Error(`${shown}: exit ${r.code}\n${r.err.trim().split('\n').slice(-15).join('\n')}`);
+  if (opts.noJson) return null as T;
+  try {
+    return lastJsonLine(r.out) as T;
+  } catch {
+    throw new Error(`${shown}: expected a JSON object on stdout, got: ${r.out.slice(0, 300)}`);
   }
 }

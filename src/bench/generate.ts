@@ -1,13 +1,18 @@
 // The generation-efficiency benchmark as the paper measures it: one prompt repeated batch-size
 // times, exactly new-tokens generated (no early stop), median latency of the timed runs after
 // warm-up; throughput, KV-cache bytes and resident memory beside it. Several models are measured
-// in one run, their timed runs interleaved round by round, so their ratios share the machine's state.
+// in one run under the timing rule (timed-rounds.ts): interleaved rounds until each speed-up over
+// the first model has a 95% interval within ±precision, or the budget runs out; beside each
+// speed-up, the ideal one from the work per token, and a flag when the measurement exceeds it.
 import { performance } from 'node:perf_hooks';
 import { generate } from '../model/generate.js';
 import type { LlamaInference } from '../model/inference.js';
 import { elementCount } from '../model/weights.js';
 import { threadCount } from '../native/index.js';
+import type { IdealBasis, WorkPerToken } from './ideal-speedup.js';
+import { beyondIdeal, idealSpeedup, workPerToken } from './ideal-speedup.js';
 import { median } from './kernels.js';
+import { timedRounds } from './timed-rounds.js';
 
 export const DEFAULT_BENCH_PROMPT = 'The Leaning Tower of Pisa is known for';
 
@@ -21,9 +26,33 @@ export interface BenchModel {
 export interface GenerateBenchOptions {
   batchSizes: number[];
   newTokens: number;
-  runs: number;
   warmup: number;
+  /** Seconds of timed rounds for the whole benchmark, shared out over the batch sizes in turn. */
+  budgetS: number;
+  /** A batch size stops once every speed-up's 95% interval is within ±precision (a fraction). */
+  precision: number;
+  /** An upper bound on rounds per batch size. */
+  maxRounds?: number;
   log?: (s: string) => void;
+}
+
+/** A model's speed-up over the first model at one batch size, under the timing rule. */
+export interface GenerateSpeedup {
+  model: string;
+  batch: number;
+  /** Median over rounds of the first model's latency over this one's. */
+  speedup: number;
+  /** The 95% interval of that median (null with fewer than 6 rounds). */
+  low: number | null;
+  high: number | null;
+  rounds: number;
+  /** The most the work per token allows, and what it is computed from. */
+  ideal: number;
+  ideal_basis: IdealBasis;
+  /** The interval lies wholly above the ideal: noise or a cache effect, not a result. */
+  beyond_ideal: boolean;
+  /** Why the rounds of this batch size stopped: the interval met the precision, or the budget ran out. */
+  stopped_by: 'precise' | 'budget' | 'max-rounds';
 }
 
 export interface GenerateBenchRow {
@@ -36,6 +65,7 @@ export interface GenerateBenchRow {
   kv_cache_bytes: number;
   /** The process's resident-memory high-water mark after this batch size (process-wide, never falls). */
   peak_rss_bytes: number;
+  /** Timed rounds behind the median. */
   runs: number;
 }
 
@@ -48,17 +78,24 @@ export interface GenerateBenchModelInfo {
   kv_heads: number;
   intermediate_size: number;
   prompt_tokens: number;
+  /** Weight bytes and FLOPs per generated token, for the ideal speed-ups. */
+  work_per_token: WorkPerToken;
 }
 
 export interface GenerateBenchResult {
   prompt_tokens_note: string;
   new_tokens: number;
   threads: number;
+  /** The timing rule's settings. */
+  budget_s: number;
+  precision: number;
   models: GenerateBenchModelInfo[];
   rows: GenerateBenchRow[];
+  /** Every model but the first, at every batch size. */
+  speedups: GenerateSpeedup[];
 }
 
-function modelInfo(m: BenchModel): GenerateBenchModelInfo {
+function modelInfo(m: BenchModel, newTokens: number): GenerateBenchModelInfo {
   let parameters = 0;
   let bytes = 0;
   for (const t of m.inference.weights.tensors.values()) {
@@ -75,6 +112,8 @@ function modelInfo(m: BenchModel): GenerateBenchModelInfo {
     kv_heads: c.numKvHeads,
     intermediate_size: c.intermediateSize,
     prompt_tokens: m.promptIds.length,
+    // A new token attends to the prompt and, on average, half the generated tokens.
+    work_per_token: workPerToken(m.inference.weights, m.promptIds.length + newTokens / 2),
   };
 }
 
@@ -96,25 +135,31 @@ function timedGeneration(
 
 export function benchGenerate(models: BenchModel[], opts: GenerateBenchOptions): GenerateBenchResult {
   if (models.length === 0) throw new RangeError('bench generate: no model');
-  if (opts.runs < 1 || opts.warmup < 0) throw new RangeError('bench generate: runs ≥ 1 and warmup ≥ 0');
+  if (opts.warmup < 0 || !(opts.budgetS >= 0) || !(opts.precision > 0))
+    throw new RangeError('bench generate: warmup ≥ 0, budget ≥ 0 and precision > 0');
+  const infos = models.map((m) => modelInfo(m, opts.newTokens));
   const rows: GenerateBenchRow[] = [];
-  for (const batch of opts.batchSizes) {
-    // Rounds over all models, each round starting one model later, so a drift of the machine or of
-    // the JIT over the run lands on every model alike: run in sequence, the later models measured
-    // up to 20% faster at batch 1 just for coming later.
+  const speedups: GenerateSpeedup[] = [];
+  const start = performance.now() / 1000;
+  opts.batchSizes.forEach((batch, b) => {
     for (let i = 0; i < opts.warmup; i++) for (const m of models) timedGeneration(m, batch, opts.newTokens);
-    const times = models.map((): number[] => []);
+    // This batch size's share of what is left of the budget: time one batch size does not use
+    // goes to the next ones.
+    const left = opts.budgetS - (performance.now() / 1000 - start);
     const kvBytes = models.map(() => 0);
-    for (let i = 0; i < opts.runs; i++) {
-      for (let j = 0; j < models.length; j++) {
-        const k = (i + j) % models.length;
-        const r = timedGeneration(models[k], batch, opts.newTokens);
-        times[k].push(r.seconds);
-        kvBytes[k] = r.kvBytes;
-      }
-    }
+    const r = timedRounds({
+      models: models.length,
+      measure: (k) => {
+        const t = timedGeneration(models[k], batch, opts.newTokens);
+        kvBytes[k] = t.kvBytes;
+        return t.seconds;
+      },
+      budgetS: Math.max(0, left / (opts.batchSizes.length - b)),
+      precision: opts.precision,
+      maxRounds: opts.maxRounds,
+    });
     models.forEach((m, k) => {
-      const latency = median(times[k]);
+      const latency = median(r.times[k]);
       const row: GenerateBenchRow = {
         model: m.name,
         batch,
@@ -122,52 +167,38 @@ export function benchGenerate(models: BenchModel[], opts: GenerateBenchOptions):
         throughput_tokens_per_s: (batch * opts.newTokens) / latency,
         kv_cache_bytes: kvBytes[k],
         peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-        runs: opts.runs,
+        runs: r.times[k].length,
       };
       rows.push(row);
+      if (k > 0) {
+        const e = r.speedups[k];
+        const ideal = idealSpeedup(infos[0].work_per_token, infos[k].work_per_token, batch);
+        speedups.push({
+          model: m.name,
+          batch,
+          speedup: e.median,
+          low: e.low,
+          high: e.high,
+          rounds: e.rounds,
+          ideal: ideal.ideal,
+          ideal_basis: ideal.basis,
+          beyond_ideal: beyondIdeal(e, ideal.ideal),
+          stopped_by: r.stop,
+        });
+      }
       opts.log?.(
-        `${m.name} batch ${batch}: ${latency.toFixed(3)} s, ${row.throughput_tokens_per_s.toFixed(1)} tokens/s`,
+        `${m.name} batch ${batch}: ${latency.toFixed(3)} s, ${row.throughput_tokens_per_s.toFixed(1)} tokens/s (${row.runs} rounds)`,
       );
     });
-  }
+  });
   return {
     prompt_tokens_note: 'prompt_tokens per model include BOS',
     new_tokens: opts.newTokens,
     threads: threadCount(),
-    models: models.map(modelInfo),
+    budget_s: opts.budgetS,
+    precision: opts.precision,
+    models: infos,
     rows,
+    speedups,
   };
-}
-
-/** The result as a fixed-width table with latency and throughput ratios to the first model. */
-export function formatGenerateBench(r: GenerateBenchResult): string {
-  const first = r.models[0].name;
-  const lines = [
-    `${r.new_tokens} new tokens, ${r.threads} threads; ratios against ${first} at the same batch size`,
-    'model'.padEnd(28) +
-      'batch'.padStart(6) +
-      'latency s'.padStart(11) +
-      'tok/s'.padStart(10) +
-      'speed-up'.padStart(10) +
-      'KV MiB'.padStart(9) +
-      'peak RSS MiB'.padStart(14),
-  ];
-  for (const row of r.rows) {
-    const base = r.rows.find((x) => x.model === first && x.batch === row.batch);
-    const speedup = base ? base.latency_s / row.latency_s : NaN;
-    lines.push(
-      row.model.padEnd(28) +
-        String(row.batch).padStart(6) +
-        row.latency_s.toFixed(3).padStart(11) +
-        row.throughput_tokens_per_s.toFixed(1).padStart(10) +
-        speedup.toFixed(2).padStart(10) +
-        (row.kv_cache_bytes / 2 ** 20).toFixed(1).padStart(9) +
-        (row.peak_rss_bytes / 2 ** 20).toFixed(0).padStart(14),
-    );
-  }
-  for (const m of r.models)
-    lines.push(
-      `${m.name}: ${(m.parameters / 1e6).toFixed(1)}M parameters, ${m.blocks} blocks, ${m.heads}/${m.kv_heads} heads, MLP ${m.intermediate_size}`,
-    );
-  return lines.join('\n') + '\n';
 }

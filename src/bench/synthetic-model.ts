@@ -30,6 +30,23 @@ export const SYNTHETIC_2048: LlamaConfig = {
   prunedMlp: [],
 };
 
+/**
+ * The shape of llama2.c's stories260K (dim 64, MLP 172, 5 blocks, 8 heads, 4 KV heads, vocabulary
+ * 512, context 512, tied classifier: 260,032 parameters): a random model of it stands in for that
+ * checkpoint in tests and fuzzing wherever the real one is absent.
+ */
+export const STORIES260K_SHAPE: Partial<LlamaConfig> = {
+  vocabSize: 512,
+  hiddenSize: 64,
+  intermediateSize: 172,
+  numLayers: 5,
+  numHeads: 8,
+  numKvHeads: 4,
+  headDim: 8,
+  maxSeqLen: 512,
+  tieWordEmbeddings: true,
+};
+
 export interface SyntheticOptions {
   dtype?: FloatDType;
   seed?: number;

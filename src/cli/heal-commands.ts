@@ -160,10 +160,7 @@ export function registerHealCommands(program: Command, bench: Command): void {
     LORA_DEFAULTS,
     '--cutoff <n>',
   )
-    .addHelpText(
-      'after',
-      '\nExample:\n  npx shorten lora pruned-hf --data ../shared/corpus/instruct/bloomlora_alpaca_data_1k.json --out lora-run',
-    )
+    .addHelpText('after', '\nExample:\n  npx shorten lora pruned-hf --data alpaca_data.json --out lora-run')
     .action((model: string, o: Opts) => {
       const run = runSettings(o, o.cutoff);
       const m = openModel(model, { tokenizer: o.tokenizer as string | undefined });
@@ -197,7 +194,7 @@ export function registerHealCommands(program: Command, bench: Command): void {
   )
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten cpt pruned-hf --text ../shared/corpus/tinystories/ts_jasonyao3_train_part1.txt --out cpt-run --max-steps 500',
+      '\nExample:\n  npx shorten cpt pruned-hf --text stories.txt --out cpt-run --max-steps 500',
     )
     .action((model: string, o: Opts) => {
       const run = runSettings(o, o.seqLen);

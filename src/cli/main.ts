@@ -9,6 +9,9 @@ import { registerModelCommands } from './model-commands.js';
 import { registerPruneCommands } from './prune-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerTokenizerCommands } from './tokenizer-commands.js';
+import { NoQuestionsError } from '../eval/zeroshot.js';
+import { NoTrainingRowsError } from '../heal/training-data.js';
+import { CalibrationTooSmallError } from '../prune/calibration-source.js';
 import { UsageError } from './options.js';
 
 function packageVersion(): string {
@@ -63,7 +66,13 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    if (err instanceof UsageError) {
+    // Settings the library found impossible before doing any work are bad usage too.
+    if (
+      err instanceof UsageError ||
+      err instanceof NoTrainingRowsError ||
+      err instanceof CalibrationTooSmallError ||
+      err instanceof NoQuestionsError
+    ) {
       process.stderr.write(`shorten: ${err.message}\n`);
       process.exitCode = 2;
       return;

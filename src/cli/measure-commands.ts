@@ -1,12 +1,13 @@
 // `shorten eval zeroshot` and `shorten bench generate`: accuracy and inference efficiency.
 import type { Command } from 'commander';
-import { benchGenerate, DEFAULT_BENCH_PROMPT, formatGenerateBench } from '../bench/generate.js';
+import { benchGenerate, DEFAULT_BENCH_PROMPT } from '../bench/generate.js';
+import { formatGenerateBench } from '../bench/generate-format.js';
 import { openBenchModels } from '../bench/generate-models.js';
 import { TASKS, parseTaskList } from '../eval/tasks/definitions.js';
 import { zeroShot } from '../eval/zeroshot.js';
 import { parseZeroShotBos } from '../eval/zeroshot-bos.js';
 import { inferenceOf, openModel } from '../pipeline/open-model.js';
-import { intOption, UsageError } from './options.js';
+import { fractionOption, intOption, numberOption, UsageError } from './options.js';
 
 function intList(v: string, flag: string): number[] {
   const out = v.split(',').map((s) => intOption(s.trim(), flag, 1));
@@ -33,7 +34,7 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten eval zeroshot model.gguf --tasks piqa,winogrande --data-dir ../shared/fixtures/tasks --json',
+      '\nExample:\n  npx shorten eval zeroshot model.gguf --tasks piqa,winogrande --data-dir tasks --json',
     )
     .action((model: string, opts: Record<string, string | boolean | undefined>) => {
       let tasks;
@@ -91,7 +92,16 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
     .option('--batch-sizes <list>', 'comma-separated batch sizes', '1,8,16,32,64')
     .option('--new-tokens <n>', 'tokens generated per row (exactly; no early stop)', '128')
     .option('--prompt <text>', 'the prompt, repeated batch-size times', DEFAULT_BENCH_PROMPT)
-    .option('--runs <n>', 'timed runs (median reported)', '5')
+    .option(
+      '--budget <seconds>',
+      'timed rounds stop when every speed-up is precise enough, or after this many seconds in all',
+      '120',
+    )
+    .option(
+      '--precision <p>',
+      'a speed-up is precise enough when its 95% interval is within ±p of its median',
+      '5%',
+    )
     .option('--warmup <n>', 'untimed runs first', '2')
     .option('--tokenizer <path>', 'tokenizer for llama2.c checkpoints')
     .option('--json', 'print one JSON object')
@@ -102,7 +112,9 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
     .action((models: string[], opts: Record<string, string | boolean | undefined>) => {
       const batchSizes = intList(String(opts.batchSizes), '--batch-sizes');
       const newTokens = intOption(opts.newTokens, '--new-tokens', 1);
-      const runs = intOption(opts.runs, '--runs', 1);
+      const budgetS = numberOption(opts.budget, '--budget');
+      if (budgetS < 0) throw new UsageError(`--budget must be ≥ 0 seconds (got ${budgetS})`);
+      const precision = fractionOption(opts.precision, '--precision');
       const warmup = intOption(opts.warmup, '--warmup', 0);
       const prompt = String(opts.prompt);
       const benchModels = openBenchModels(models, prompt, opts.tokenizer as string | undefined);
@@ -110,7 +122,8 @@ export function registerMeasureCommands(_program: Command, evalCmd: Command, ben
       const result = benchGenerate(benchModels, {
         batchSizes,
         newTokens,
-        runs,
+        budgetS,
+        precision,
         warmup,
         log: quiet ? undefined : (s) => process.stderr.write(s + '\n'),
       });

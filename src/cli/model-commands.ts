@@ -20,10 +20,7 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .description("Print a checkpoint's architecture, parameter count, dtypes and blocks")
     .argument('<model>', 'HF folder, GGUF file or llama2.c .bin')
     .option('--json', 'print JSON')
-    .addHelpText(
-      'after',
-      '\nExample:\n  npx shorten info ../shared/fixtures/models/stories260K/stories260K.gguf',
-    )
+    .addHelpText('after', '\nExample:\n  npx shorten info stories260K.gguf')
     .action((model: string, opts: { json?: boolean }) => {
       const m = openModel(model, {});
       const info = describeModel(m.weights, m.format, m.source);
@@ -124,7 +121,7 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
-      '\nExample:\n  SHORTEN_DATA=../shared/fixtures/text npx shorten eval ppl model.gguf --text wikitext2 --json',
+      '\nExample:\n  SHORTEN_DATA=data npx shorten eval ppl model.gguf --text wikitext2 --json',
     )
     .action((model: string, opts: Record<string, string | boolean | undefined>) => {
       const bos = String(opts.bos);
@@ -137,12 +134,14 @@ export function registerModelCommands(program: Command, evalCmd: Command): void 
       });
       const stream = m.tokenizer.encode(readFileSync(file, 'utf8'));
       const start = sequenceStartToken(m.tokenizer);
-      let segments = perplexitySegments(
-        stream,
-        intOption(opts.seqLen, '--seq-len', 2),
-        bos as BosMode,
-        start.id,
-      );
+      const seqLen = intOption(opts.seqLen, '--seq-len', 2);
+      let segments = perplexitySegments(stream, seqLen, bos as BosMode, start.id);
+      // A perplexity over no tokens is NaN: refuse it like any other impossible request.
+      if (segments.length === 0)
+        throw new UsageError(
+          `${file}: ${stream.length} tokens make no whole segment of --seq-len ${seqLen} ` +
+            `(the last partial segment is dropped); give a longer --text or a smaller --seq-len`,
+        );
       if (opts.limit !== undefined) segments = segments.slice(0, intOption(opts.limit, '--limit', 1));
       const quiet = Boolean(opts.json) || !process.stderr.isTTY;
       const result = perplexity(inferenceOf(m), segments, {

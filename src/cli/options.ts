@@ -19,3 +19,11 @@ export function intOption(v: unknown, flag: string, min: number): number {
     throw new UsageError(`${flag} must be an integer ≥ ${min} (got '${String(v)}')`);
   return n;
 }
+
+/** A fraction given as `5%` or `0.05`, in (0, 1). */
+export function fractionOption(v: unknown, flag: string): number {
+  const text = String(v).trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (!(n > 0 && n < 1)) throw new UsageError(`${flag} must be a fraction like 5% or 0.05 (got '${text}')`);
+  return n;
+}

@@ -4,7 +4,7 @@ import { benchScore } from '../bench/score.js';
 import { openModel } from '../pipeline/open-model.js';
 import type { OpenedModel } from '../pipeline/open-model.js';
 import { runWidthPrune } from '../prune/width/command.js';
-import { loadCalibration } from '../prune/calibration-source.js';
+import { CalibrationTooSmallError, loadCalibration } from '../prune/calibration-source.js';
 import { CRITERIA, ITERATIVE_CRITERIA, NEEDS_CALIBRATION, scoreUnits } from '../prune/criteria/index.js';
 import { cutModel, planDepthPrune, pruneRecord, writePrunedModel } from '../prune/depth-prune.js';
 import { candidateBlocks, parseRemoveTarget } from '../prune/plan.js';
@@ -81,16 +81,17 @@ function parseCriterion(c: string | undefined): string | undefined {
 function calibrationFor(m: OpenedModel, o: CommonOpts, criterion: string | undefined): CalibrationSet | null {
   if (!criterion || !NEEDS_CALIBRATION.has(criterion)) return null;
   if (!o.calib) throw new UsageError(`criterion '${criterion}' needs --calib FILE`);
-  return loadCalibration(
-    o.calib,
-    m.tokenizer,
-    {
-      samples: intOption(o.samples, '--samples', 1),
-      seqLen: intOption(o.seqLen, '--seq-len', 2),
-      seed: intOption(o.seed, '--seed', 0),
-    },
-    o.field,
-  );
+  const settings = {
+    samples: intOption(o.samples, '--samples', 1),
+    seqLen: intOption(o.seqLen, '--seq-len', 2),
+    seed: intOption(o.seed, '--seed', 0),
+  };
+  try {
+    return loadCalibration(o.calib, m.tokenizer, settings, o.field);
+  } catch (e) {
+    if (e instanceof CalibrationTooSmallError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 function settingsOf(
@@ -140,21 +141,28 @@ export function registerPruneCommands(program: Command, bench: Command): void {
       if (o.iterative && !ITERATIVE_CRITERIA.has(criterion))
         throw new UsageError(`--iterative applies to ppl and bi (got '${criterion}')`);
       const m = openModel(model, { tokenizer: o.tokenizer });
-      const calib = calibrationFor(m, o, criterion);
       const L = m.weights.config.numLayers;
       let iterative: { candidates: number[]; target: number } | undefined;
       if (o.iterative) {
         const present = new Set(presentUnits(m.weights.config, unit));
-        const candidates = candidateBlocks(
-          L,
-          intOption(o.protectFirst, '--protect-first', 0),
-          intOption(o.protectLast, '--protect-last', 0),
-        ).filter((b) => present.has(b));
+        const first = intOption(o.protectFirst, '--protect-first', 0);
+        const last = intOption(o.protectLast, '--protect-last', 0);
+        const candidates = candidateBlocks(L, first, last).filter((b) => present.has(b));
+        // Checked before calibration: an iterative run over no candidates would print an empty order.
+        if (candidates.length === 0)
+          throw new UsageError(
+            `--iterative: ${L} blocks with --protect-first ${first} --protect-last ${last} leave no candidate ${unit} to remove; lower --protect-first or --protect-last`,
+          );
         const target = o.remove ? parseRemoveTarget(o.remove, L) : candidates.length;
         if (target > candidates.length)
-          throw new UsageError(`--remove ${o.remove}: only ${candidates.length} candidate blocks`);
+          throw new UsageError(
+            `--remove ${o.remove} asks for ${target} of ${L} blocks but only ${candidates.length} are candidates (after --protect-first ${first} --protect-last ${last})`,
+          );
+        if (target === 0)
+          throw new UsageError(`--remove ${o.remove} removes no block of ${L}; give at least 1`);
         iterative = { candidates, target };
       }
+      const calib = calibrationFor(m, o, criterion);
       const scores = scoreUnits(m.weights, calib, {
         criterion,
         unit,

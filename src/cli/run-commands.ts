@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { STAGES } from '../report/results.js';
 import { buildReport } from '../report/build.js';
 import { flagValue, readConfigFile, resolveRunConfig, RunConfigError } from '../pipeline/run-config.js';
+import { RunSettingsError } from '../pipeline/run-preflight.js';
 import { parseStageNames, runPipeline } from '../pipeline/run.js';
 import { runProgress } from '../pipeline/run-progress.js';
 import { UsageError } from './options.js';
@@ -47,7 +48,12 @@ const RUN_FLAGS: [field: string, arg: string, description: string][] = [
   ],
   ['bench-batch-sizes', '<list>', 'generation batch sizes (default 1,4,16)'],
   ['bench-new-tokens', '<n>', 'tokens generated per row (default 32)'],
-  ['bench-runs', '<n>', 'timed runs per batch size, median reported (default 2)'],
+  ['bench-budget', '<seconds>', 'benchmark: timed rounds stop after this long in all (default 20)'],
+  [
+    'bench-precision',
+    '<fraction>',
+    "benchmark: or once each speed-up's 95% interval is within ± this of its median (default 0.05)",
+  ],
   ['bench-warmup', '<n>', 'untimed runs first (default 1)'],
 ];
 
@@ -75,7 +81,7 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print one JSON object on stdout (progress still goes to stderr)')
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten run --out shorten-run\n  npx shorten run model.gguf --config run.yaml --calib ../shared/corpus/calib.txt --force heal',
+      '\nExample:\n  npx shorten run --out shorten-run\n  npx shorten run model.gguf --config run.yaml --calib calib.txt --force heal',
     )
     .action(async (model: string | undefined, o: Opts) => {
       let config;
@@ -96,7 +102,13 @@ export function registerRunCommands(program: Command): void {
         throw e;
       }
       const progress = runProgress({ quiet: Boolean(o.quiet) });
-      const outcome = await runPipeline(config, { force, progress });
+      let outcome;
+      try {
+        outcome = await runPipeline(config, { force, progress });
+      } catch (e) {
+        if (e instanceof RunSettingsError) throw new UsageError(e.message);
+        throw e;
+      }
       progress.end();
       if (o.json) process.stdout.write(JSON.stringify(outcome) + '\n');
       else

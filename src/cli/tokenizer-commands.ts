@@ -30,7 +30,7 @@ export function registerTokenizerCommands(program: Command): void {
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText(
       'after',
-      '\nExample:\n  npx shorten tokenizer train --text ../shared/corpus/tinystories/ts_czhou578_val.txt,../shared/corpus/tinystories/ts_czhou578_test.txt --vocab 512 --out tok/tokenizer.json',
+      '\nExample:\n  npx shorten tokenizer train --text stories-a.txt,stories-b.txt --vocab 512 --out tok/tokenizer.json',
     )
     .action((opts: Record<string, string | string[] | boolean | undefined>) => {
       const files = (opts.text as string[] | undefined) ?? [];

@@ -84,6 +84,14 @@ export function taskFile(task: TaskDefinition, dataDir: string): string {
   );
 }
 
+/** A zero-shot request that would score no question: bad usage (exit 2), not an accuracy of NaN. */
+export class NoQuestionsError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoQuestionsError';
+  }
+}
+
 export function zeroShot(
   model: LlamaInference,
   tokenizer: Tokenizer,
@@ -91,6 +99,9 @@ export function zeroShot(
   dataDir: string,
   opts: ZeroShotOptions = {},
 ): ZeroShotResult {
+  if (tasks.length === 0) throw new NoQuestionsError('no zero-shot task given');
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1))
+    throw new NoQuestionsError(`--limit ${opts.limit} scores no question; give --limit 1 or more`);
   const prefix = contextPrefix(tokenizer, opts.bos ?? 'auto');
   const result: ZeroShotResult = {
     tasks: {},
@@ -99,7 +110,12 @@ export function zeroShot(
   };
   let reported = 0;
   for (const task of tasks) {
-    const questions = readTaskQuestions(task, taskFile(task, dataDir), opts.limit);
+    const file = taskFile(task, dataDir);
+    const questions = readTaskQuestions(task, file, opts.limit);
+    if (questions.length === 0)
+      throw new NoQuestionsError(
+        `${file}: no questions for ${task.name}; an accuracy over none is no result`,
+      );
     const score = scoreQuestions(model, tokenizer, questions, {
       prefix,
       batch: opts.batch,

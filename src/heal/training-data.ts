@@ -17,9 +17,18 @@ export function isInstructionFile(path: string): boolean {
   return /\.jsonl?$/i.test(path);
 }
 
+/** Training data that leaves nothing to train on: bad usage (exit 2), naming the numbers and the flag. */
+export class NoTrainingRowsError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoTrainingRowsError';
+  }
+}
+
 /**
  * Rows from every file, in file order. Rows with nothing to score (a prompt longer than the cutoff)
- * are left out: they would add no gradient, and a step made only of them would have no loss.
+ * are left out: they would add no gradient, and a step made only of them would have no loss. When
+ * that leaves none, the run is refused before any step instead of training on nothing.
  */
 export function loadTrainingRows(files: string[], tokenizer: Tokenizer, o: DataOptions): TrainingExample[] {
   const rows: TrainingExample[] = [];
@@ -32,7 +41,15 @@ export function loadTrainingRows(files: string[], tokenizer: Tokenizer, o: DataO
     } else texts.push(content);
   }
   if (texts.length > 0) rows.push(...packTextFiles(texts, tokenizer, o.seqLen).rows);
-  return rows.filter((r) => r.targets.some((t) => t >= 0));
+  const scored = rows.filter((r) => r.targets.some((t) => t >= 0));
+  if (scored.length === 0)
+    throw new NoTrainingRowsError(
+      rows.length === 0
+        ? `${files.join(', ')}: no training rows (empty, or no text)`
+        : `${files.join(', ')}: all ${rows.length} rows have nothing to score: every prompt fills the ${o.seqLen}-token cutoff` +
+            (o.trainOnInputs ? '' : '; raise --cutoff, or score the prompts too with --train-on-inputs'),
+    );
+  return scored;
 }
 
 /** alpaca-lora's default of 2000 validation rows, or 10% of a set smaller than 20000 rows. */

@@ -66,7 +66,8 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   'zeroshot-bos': z.enum(['auto', 'never', 'always']).default('auto'),
   'bench-batch-sizes': intList.default([1, 4, 16]),
   'bench-new-tokens': positiveInt.default(32),
-  'bench-runs': positiveInt.default(2),
+  'bench-budget': z.number().min(0).default(20),
+  'bench-precision': z.number().gt(0).lt(1).default(0.05),
   'bench-warmup': nonNegativeInt.default(1),
 });
 
@@ -150,7 +151,8 @@ export const NUMERIC_FIELDS = new Set([
   'lora-alpha',
   'zeroshot-limit',
   'bench-new-tokens',
-  'bench-runs',
+  'bench-budget',
+  'bench-precision',
   'bench-warmup',
 ]);
 

@@ -10,6 +10,7 @@ import type { StageName } from '../report/results.js';
 import { defaultModelPath } from './default-model.js';
 import type { RunConfig } from './run-config.js';
 import type { RunProgress } from './run-progress.js';
+import { checkRunSettings } from './run-preflight.js';
 import { stageDir, stageDone, writeStageResult } from './run-results.js';
 import { benchmarkStage } from './stages/benchmark.js';
 import { runContext } from './stages/context.js';
@@ -63,9 +64,15 @@ export async function runPipeline(
   ]);
   const ctx = runContext(dir, config, model, opts.progress);
   const force = new Set(opts.force ?? []);
+  const willRun = new Set(STAGES.filter((s) => force.has(s) || !stageDone(dir, s)));
+  if (willRun.size > 0) willRun.add('report');
+  checkRunSettings(ctx, willRun);
   const stages: StageOutcome[] = [];
   for (const stage of STAGES) {
-    if (stageDone(dir, stage) && !force.has(stage)) {
+    // The report is built from every stage's results: when any of them was redone, so is it, or
+    // `--force benchmark` would leave report.html showing the old figures.
+    const stale = stage === 'report' && stages.some((s) => s.status === 'ran');
+    if (stageDone(dir, stage) && !force.has(stage) && !stale) {
       opts.progress.note(`${stage}: done already (${join(stage, 'result.json')}); skipped`);
       stages.push({ stage, status: 'skipped', seconds: 0 });
       continue;

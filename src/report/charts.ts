@@ -25,18 +25,41 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Each criterion's score per block (own scale per criterion), the removed blocks in red. */
+/**
+ * The axis top for one criterion's bars: when one score dwarfs the rest (block 0's PPL score is often
+ * 100× the others'), the axis stops a little above the second largest so the other bars stay
+ * readable, and the clipped bar is labelled with its value. Null when nothing needs clipping.
+ */
+export function clipTop(scores: readonly number[]): number | null {
+  const sorted = [...scores].filter(Number.isFinite).sort((a, b) => b - a);
+  if (sorted.length < 3 || sorted[1] <= 0) return null;
+  return sorted[0] > 3 * sorted[1] ? sorted[1] * 1.25 : null;
+}
+
+function shortNumber(x: number): string {
+  return Math.abs(x) >= 1000 || Math.abs(x) < 0.01 ? x.toExponential(2) : x.toPrecision(3);
+}
+
+/** Each criterion's score per block (own scale per criterion), the removed blocks in red; outliers clipped. */
 export function importanceSpec(score: ScoreResult, prune: PruneResult): TopLevelSpec {
   const removed = new Set(prune.removed);
   const candidates = new Set(prune.candidates);
-  const values = score.scores.flatMap((s) =>
-    s.indices.map((block, k) => ({
-      criterion: s.criterion === prune.criterion ? `${s.criterion} (chooses)` : s.criterion,
-      block,
-      score: s.scores[k],
-      status: removed.has(block) ? 'removed' : candidates.has(block) ? 'kept (candidate)' : 'protected',
-    })),
-  );
+  const values = score.scores.flatMap((s) => {
+    const top = clipTop(s.scores);
+    return s.indices.map((block, k) => {
+      const clipped = top !== null && s.scores[k] > top;
+      return {
+        criterion: s.criterion === prune.criterion ? `${s.criterion} (chooses)` : s.criterion,
+        block,
+        score: s.scores[k],
+        shown: clipped ? top : s.scores[k],
+        label: clipped ? `${shortNumber(s.scores[k])} ↑` : '',
+        status: removed.has(block) ? 'removed' : candidates.has(block) ? 'kept (candidate)' : 'protected',
+      };
+    });
+  });
+  const x = { field: 'block', type: 'ordinal' as const, title: 'block', axis: { labelAngle: 0 } };
+  const y = { field: 'shown', type: 'quantitative' as const, title: 'importance' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values },
@@ -45,27 +68,36 @@ export function importanceSpec(score: ScoreResult, prune: PruneResult): TopLevel
         field: 'criterion',
         type: 'nominal',
         title: null,
-        header: { labelAngle: 0, labelAlign: 'left' },
+        header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 600 },
       },
     },
     spec: {
       width: 640,
       height: 110,
-      mark: { type: 'bar', tooltip: true },
-      encoding: {
-        x: { field: 'block', type: 'ordinal', title: 'block', axis: { labelAngle: 0 } },
-        y: { field: 'score', type: 'quantitative', title: 'importance' },
-        color: {
-          field: 'status',
-          type: 'nominal',
-          title: null,
-          scale: {
-            domain: ['removed', 'kept (candidate)', 'protected'],
-            range: ['#dc2626', '#2563eb', '#9ca3af'],
+      layer: [
+        {
+          mark: { type: 'bar', tooltip: { content: 'data' } },
+          encoding: {
+            x,
+            y,
+            color: {
+              field: 'status',
+              type: 'nominal',
+              title: null,
+              scale: {
+                domain: ['removed', 'kept (candidate)', 'protected'],
+                range: ['#dc2626', '#2563eb', '#9ca3af'],
+              },
+              legend: { orient: 'top' },
+            },
           },
-          legend: { orient: 'top' },
         },
-      },
+        {
+          // A clipped bar's true value, just above its cut-off top.
+          mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 11, fontWeight: 600, color: '#111827' },
+          encoding: { x, y, text: { field: 'label', type: 'nominal' } },
+        },
+      ],
     },
     resolve: { scale: { y: 'independent' } },
   };
@@ -88,7 +120,13 @@ export function sweepSpec(evaluate: EvaluateResult, prune: PruneResult): TopLeve
             title: 'blocks removed',
             axis: { tickMinStep: 1, format: 'd' },
           },
-          y: { field: 'ppl', type: 'quantitative', title: 'perplexity (log scale)', scale: { type: 'log' } },
+          y: {
+            field: 'ppl',
+            type: 'quantitative',
+            title: 'perplexity (log scale)',
+            // The data's own range: a rounded-out log axis left most of the panel empty.
+            scale: { type: 'log', nice: false, padding: 6 },
+          },
           color: { field: 'criterion', type: 'nominal', title: 'removal order', legend: { orient: 'top' } },
           // Criteria that agree draw the same line: dashes and point shapes keep each one visible.
           strokeDash: { field: 'criterion', type: 'nominal', title: 'removal order' },

@@ -1,6 +1,9 @@
 // The report page: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched)
 // with a header, a one-paragraph summary, the tables and the five charts.
 import { TASKS } from '../eval/tasks/definitions.js';
+import type { GenerateSpeedup } from '../bench/generate.js';
+import { speedupText } from '../bench/generate-format.js';
+import { formatRatio } from '../bench/paired-ratio.js';
 import type { RunResults } from './summary.js';
 import { speedup } from './summary.js';
 
@@ -18,6 +21,39 @@ function esc(s: unknown): string {
 
 function num(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}
+
+/** The batch-1 speed-up as a sentence: the interval and the ideal, or why it is no result. */
+function speedupSentence(s: GenerateSpeedup | null): string {
+  if (!s) return 'Generation speed was not measured under the timing rule.';
+  if (s.beyond_ideal)
+    return (
+      `At batch size 1 the measured speed-up, ${esc(formatRatio({ median: s.speedup, low: s.low, high: s.high, rounds: s.rounds }, 3))}, is <b>no result</b>: ` +
+      `removing these blocks allows at most ${num(s.ideal, 3)}× (the ${s.ideal_basis} read per token); the machine was ` +
+      'disturbed while it measured. Rerun <code>shorten run --force benchmark</code> on a quiet machine.'
+    );
+  const interval =
+    s.low === null
+      ? ` (${s.rounds} rounds, too few for an interval)`
+      : ` (95% interval ${num(s.low)}–${num(s.high)})`;
+  return (
+    `At batch size 1 the pruned model generates <b>${num(s.speedup)}×</b>${interval} as fast as the original; ` +
+    `the ${s.ideal_basis} it reads per token allow at most ${num(s.ideal)}×.`
+  );
+}
+
+/** The headline figure: `1.19× (1.15–1.23)`, or a flag. */
+function speedupKpi(s: GenerateSpeedup | null): string {
+  if (!s) return '<b>–</b><span>generation speed-up, batch 1</span>';
+  if (s.beyond_ideal)
+    return `<b>no result</b><span>batch-1 speed-up: ${num(s.speedup)}× measured, above the ideal ${num(s.ideal)}×</span>`;
+  const interval = s.low === null ? '' : ` <small>(${num(s.low)}–${num(s.high)})</small>`;
+  return `<b>${num(s.speedup)}×${interval}</b><span>generation speed-up, batch 1 (ideal ${num(s.ideal)}×)</span>`;
+}
+
+/** The method as the paper writes it. */
+function healName(method: string): string {
+  return ({ lora: 'LoRA', cpt: 'CPT' } as Record<string, string>)[method] ?? method;
 }
 
 function millions(n: number): string {
@@ -44,6 +80,8 @@ dl.settings dt{color:var(--muted)}dl.settings dd{margin:0;word-break:break-all}
 figure{margin:16px 0}figure svg{max-width:100%;height:auto}
 .kpis{display:flex;gap:12px;flex-wrap:wrap;margin:20px 0}
 .kpi{border:1px solid var(--line);border-radius:8px;padding:10px 14px;flex:1 1 0;min-width:170px}
+.kpi.warn{border-color:#f59e0b;background:var(--warnbg)}.kpi small{font-size:13px;font-weight:500;color:var(--muted)}
+.flag{color:var(--warn)}.muted{color:var(--muted)}
 .kpi b{display:block;font-size:19px;white-space:nowrap;font-variant-numeric:tabular-nums}.kpi span{color:var(--muted);font-size:13px}
 footer{margin-top:48px;color:var(--muted);font-size:13px}
 `;
@@ -60,9 +98,9 @@ function summaryParagraph(r: RunResults): string {
     `${millions(r.prune.parametersAfter)} parameters (${pct.toFixed(1)}% fewer). Perplexity went from ` +
     `<b>${num(o?.ppl)}</b> to <b>${num(p?.ppl)}</b> after pruning` +
     (h
-      ? ` and <b>${num(h.ppl)}</b> after ${r.heal.steps} steps of ${esc(r.heal.method.toUpperCase())} healing`
+      ? ` and <b>${num(h.ppl)}</b> after ${r.heal.steps} steps of ${esc(healName(r.heal.method))} healing`
       : ' (no healing)') +
-    `. At batch size 1 the pruned model generates ${s1 === null ? '–' : `<b>${num(s1)}×</b>`} as fast as the original.`
+    `. ${speedupSentence(s1)}`
   );
 }
 
@@ -141,9 +179,18 @@ function benchTable(r: RunResults): string {
   const rows = batches.map((b) => {
     const o = row('original', b);
     const p = row('pruned', b);
-    return `<tr><td>${b}</td><td>${num(o && o.latency_s * 1000, 1)}</td><td>${num(p && p.latency_s * 1000, 1)}</td><td>${num(o?.throughput_tokens_per_s, 0)}</td><td>${num(p?.throughput_tokens_per_s, 0)}</td><td><b>${num(speedup(r.benchmark, b))}×</b></td></tr>`;
+    const s = speedup(r.benchmark, b);
+    // Bold only where the interval met the precision; a budget-bound figure reads as tentative.
+    const measured = !s
+      ? '–'
+      : s.beyond_ideal
+        ? `<span class="flag">${esc(speedupText(s))}</span>`
+        : s.stopped_by === 'precise'
+          ? `<b>${esc(speedupText(s))}</b>`
+          : `${esc(speedupText(s))} <small class="muted" title="the budget ran out before the interval was within the precision">imprecise</small>`;
+    return `<tr><td>${b}</td><td>${num(o && o.latency_s * 1000, 1)}</td><td>${num(p && p.latency_s * 1000, 1)}</td><td>${num(o?.throughput_tokens_per_s, 0)}</td><td>${num(p?.throughput_tokens_per_s, 0)}</td><td>${p?.runs ?? '–'}</td><td>${measured}</td><td>${s ? `${num(s.ideal)}×` : '–'}</td></tr>`;
   });
-  return `<table><thead><tr><th>batch</th><th>original ms</th><th>pruned ms</th><th>original tok/s</th><th>pruned tok/s</th><th>speed-up</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>batch</th><th>original ms</th><th>pruned ms</th><th>original tok/s</th><th>pruned tok/s</th><th>rounds</th><th>speed-up (95% interval)</th><th>ideal</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function figure(id: string, svg: string, caption: string): string {
@@ -158,7 +205,7 @@ export function reportHtml(r: RunResults, charts: ReportCharts): string {
   const healNote =
     r.heal.method === 'none'
       ? '<p class="note">Healing was off (<code>--heal none</code>).</p>'
-      : `<p class="caption">${esc(r.heal.method.toUpperCase())} for ${r.heal.steps} steps (${r.heal.tokens.toLocaleString('en-US')} tokens), ${esc(
+      : `<p class="caption">${esc(healName(r.heal.method))} for ${r.heal.steps} steps (${r.heal.tokens.toLocaleString('en-US')} tokens), ${esc(
           Object.entries(r.heal.settings)
             .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('/') : String(v)}`)
             .join(', '),
@@ -181,7 +228,7 @@ ${settingsLine(r)}
 <div class="kpi"><b>${r.prune.blocksBefore} → ${r.prune.blocksAfter}</b><span>blocks</span></div>
 <div class="kpi"><b>${millions(r.prune.parametersBefore)} → ${millions(r.prune.parametersAfter)}</b><span>parameters</span></div>
 <div class="kpi"><b>${num(o?.ppl)} → ${num(p?.ppl)}${h ? ` → ${num(h.ppl)}` : ''}</b><span>perplexity: original → pruned${h ? ' → healed' : ''}</span></div>
-<div class="kpi"><b>${s1 === null ? '–' : `${num(s1)}×`}</b><span>generation speed-up, batch 1</span></div>
+<div class="kpi${s1?.beyond_ideal ? ' warn' : ''}">${speedupKpi(s1)}</div>
 </div>
 <p class="summary">${summaryParagraph(r)}</p>
 ${textNotes(r)}
@@ -189,7 +236,7 @@ ${textNotes(r)}
 </header>
 
 <h2>Block importance</h2>
-${figure('importance', charts.importance, `Importance of each block under each criterion (higher is more important; each criterion on its own scale). Red: removed (the ${r.prune.target} least important candidates by <b>${esc(r.prune.criterion)}</b>); grey: protected first/last blocks. Calibration: ${esc(r.score.calibration.source)}.`)}
+${figure('importance', charts.importance, `Importance of each block under each criterion (higher is more important; each criterion on its own scale). Red: removed (the ${r.prune.target} least important candidates by <b>${esc(r.prune.criterion)}</b>); grey: protected first/last blocks. A bar far above the others is cut off and labelled with its value (↑), so the rest stay readable. Calibration: ${esc(r.score.calibration.source)}.`)}
 
 <h2>Perplexity against blocks removed</h2>
 ${figure('sweep', charts.sweep, `Perplexity with the first 0, 1, 2, … candidate blocks removed in each criterion's order (no healing). The dashed line marks the ${r.prune.target} blocks this run removed.`)}
@@ -206,7 +253,7 @@ ${figure('heal-loss', charts.healLoss, 'Training loss per optimizer step and val
 
 <h2>Generation speed</h2>
 ${benchTable(r)}
-${figure('bench', charts.bench, `Median of ${r.benchmark.bench.rows[0]?.runs ?? '–'} timed runs after warm-up; ${r.benchmark.bench.new_tokens} new tokens per row, greedy, prompt “${esc(r.benchmark.prompt)}”, ${r.benchmark.bench.threads} threads. The healed model has the pruned model's shape and speed.`)}
+${figure('bench', charts.bench, `Medians of interleaved timed rounds after warm-up, each batch size until the speed-up's 95% interval (order statistics over the rounds) was within ±${num((r.benchmark.bench.precision ?? 0) * 100, 0)}% or its share of the ${num(r.benchmark.bench.budget_s, 0)} s budget ran out (<code>--bench-budget</code>); ${r.benchmark.bench.new_tokens} new tokens per row, greedy, prompt “${esc(r.benchmark.prompt)}”, ${r.benchmark.bench.threads} threads. Ideal: the ratio of weight bytes read per token at batch 1, of FLOPs per token above it. The healed model has the pruned model's shape and speed.`)}
 
 <footer>Made by <code>shorten run</code>; rebuild with <code>shorten report DIR</code>. Figures: summary.json; tables: tables/*.csv.</footer>
 </main>

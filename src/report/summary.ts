@@ -1,5 +1,6 @@
 // Every figure of a run in one object (summary.json) and as CSV tables, built from the stages'
 // result files alone.
+import type { GenerateSpeedup } from '../bench/generate.js';
 import type { BenchmarkResult, EvaluateResult, HealResult, PruneResult, ScoreResult } from './results.js';
 
 export interface RunResults {
@@ -15,11 +16,10 @@ function measure(r: RunResults, name: 'original' | 'pruned' | 'healed') {
   return r.evaluate.models.find((m) => m.name === name) ?? null;
 }
 
-/** Latency of the original over the pruned model at a batch size (> 1: the pruned one is faster). */
-export function speedup(b: BenchmarkResult, batch: number): number | null {
-  const o = b.bench.rows.find((x) => x.model === 'original' && x.batch === batch);
-  const p = b.bench.rows.find((x) => x.model === 'pruned' && x.batch === batch);
-  return o && p ? o.latency_s / p.latency_s : null;
+/** The pruned model's speed-up over the original at a batch size, with its interval and ideal. */
+export function speedup(b: BenchmarkResult, batch: number): GenerateSpeedup | null {
+  // Results written before the timing rule have no speed-ups: the report shows none.
+  return (b.bench.speedups ?? []).find((x) => x.model === 'pruned' && x.batch === batch) ?? null;
 }
 
 export function runSummary(r: RunResults): Record<string, unknown> {
@@ -83,9 +83,16 @@ export function runSummary(r: RunResults): Record<string, unknown> {
       new_tokens: r.benchmark.bench.new_tokens,
       threads: r.benchmark.bench.threads,
       rows: r.benchmark.bench.rows,
+      budget_s: r.benchmark.bench.budget_s,
+      precision: r.benchmark.bench.precision,
+      // Medians; `speedups` has each one's 95% interval, its ideal and whether it exceeds the ideal.
       speedup_by_batch: Object.fromEntries(
-        [...new Set(r.benchmark.bench.rows.map((x) => x.batch))].map((b) => [b, speedup(r.benchmark, b)]),
+        [...new Set(r.benchmark.bench.rows.map((x) => x.batch))].map((b) => [
+          b,
+          speedup(r.benchmark, b)?.speedup ?? null,
+        ]),
       ),
+      speedups: r.benchmark.bench.speedups ?? [],
     },
     seconds: {
       score: r.score.seconds,
@@ -134,16 +141,37 @@ export function runTables(r: RunResults): Record<string, string> {
       r.heal.log.map((x) => [x.step, x.tokens, x.loss, x.val_loss ?? null, x.lr, x.grad_norm]),
     ),
     'benchmark.csv': csv(
-      ['model', 'batch', 'latency_s', 'throughput_tokens_per_s', 'kv_cache_bytes', 'peak_rss_bytes', 'runs'],
-      r.benchmark.bench.rows.map((x) => [
-        x.model,
-        x.batch,
-        x.latency_s,
-        x.throughput_tokens_per_s,
-        x.kv_cache_bytes,
-        x.peak_rss_bytes,
-        x.runs,
-      ]),
+      [
+        'model',
+        'batch',
+        'latency_s',
+        'throughput_tokens_per_s',
+        'kv_cache_bytes',
+        'peak_rss_bytes',
+        'runs',
+        'speedup',
+        'speedup_low',
+        'speedup_high',
+        'ideal_speedup',
+        'beyond_ideal',
+      ],
+      r.benchmark.bench.rows.map((x) => {
+        const s = (r.benchmark.bench.speedups ?? []).find((y) => y.model === x.model && y.batch === x.batch);
+        return [
+          x.model,
+          x.batch,
+          x.latency_s,
+          x.throughput_tokens_per_s,
+          x.kv_cache_bytes,
+          x.peak_rss_bytes,
+          x.runs,
+          s?.speedup,
+          s?.low,
+          s?.high,
+          s?.ideal,
+          s ? String(s.beyond_ideal) : null,
+        ];
+      }),
     ),
   };
   if (r.evaluate.zeroshot.ran)

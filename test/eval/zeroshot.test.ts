@@ -1,11 +1,15 @@
-// Zero-shot scoring on stories260K: KV-cached context scoring against scoring every choice from
-// scratch, the harness's pair encoding, task-row validation, and small runs of all seven tasks.
+// Zero-shot scoring: KV-cached context scoring against scoring every choice from scratch, the
+// harness's pair encoding, task-row validation, and small runs of all seven tasks; on the default
+// model with synthetic task rows, and on stories260K with the real task files when the fixtures
+// are there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, STORIES260K_BIN } from '../helpers/fixtures.js';
+import { missingFixture, STORIES260K_BIN, TASKS_DIR } from '../helpers/fixtures.js';
+import { writeSyntheticTasks } from '../helpers/project-data.js';
+import { openDefaultModelF32 } from '../helpers/project-models.js';
 import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
 import { TASKS, parseTaskList } from '../../src/eval/tasks/definitions.js';
 import { readTaskQuestions, TaskRowError } from '../../src/eval/tasks/task-rows.js';
@@ -15,12 +19,39 @@ import { continuationLogLikelihoods, tokenLogProb } from '../../src/eval/zerosho
 import type { ScoreRequest } from '../../src/eval/zeroshot-score.js';
 import { scoreQuestions, zeroShot } from '../../src/eval/zeroshot.js';
 import type { LlamaInference } from '../../src/model/inference.js';
+import type { OpenedModel } from '../../src/pipeline/open-model.js';
 
-const TASK_DIR = join(FIXTURES, 'tasks');
-const model = openModel(STORIES260K_BIN);
-const inference = inferenceOf(model);
-const tok = model.tokenizer;
-const withBos = contextPrefix(tok, 'always');
+/** A TinyStories model and a task folder: the project's own pair always, the fixtures' when present. */
+interface Subject {
+  name: string;
+  skip: string | false;
+  model: () => OpenedModel;
+  taskDir: () => string;
+}
+
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+const SUBJECTS: Subject[] = [
+  {
+    name: 'default model (f32), synthetic rows',
+    skip: false,
+    model: once(openDefaultModelF32),
+    taskDir: once(() => {
+      const dir = mkdtempSync(join(tmpdir(), 'shorten-tasks-'));
+      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+      return writeSyntheticTasks(dir);
+    }),
+  },
+  {
+    name: 'stories260K, real rows',
+    skip: missingFixture(STORIES260K_BIN, TASKS_DIR),
+    model: once(() => openModel(STORIES260K_BIN)),
+    taskDir: () => TASKS_DIR,
+  },
+];
 
 function fromScratch(m: LlamaInference, r: ScoreRequest): number {
   const ids = [...r.context, ...r.continuation.slice(0, -1)];
@@ -32,33 +63,77 @@ function fromScratch(m: LlamaInference, r: ScoreRequest): number {
   return sum;
 }
 
-test('a context scored once with its KV cache gives the log-probabilities of scoring each choice from scratch', () => {
-  const requests: ScoreRequest[] = [];
-  for (const name of ['hellaswag', 'piqa', 'winogrande', 'arc_easy'] as const) {
-    const task = TASKS.find((t) => t.name === name)!;
-    for (const q of readTaskQuestions(task, join(TASK_DIR, task.file), 3))
-      q.contexts.forEach((c, i) => requests.push(encodePair(tok, c, q.continuations[i], 512, withBos)));
-  }
-  // A one-token continuation, so rows with nothing past the prefill are mixed in.
-  requests.push({
-    context: [1, ...tok.encode('Once upon a')],
-    continuation: tok.encode(' time').slice(0, 1),
+for (const subject of SUBJECTS) {
+  const { name, skip } = subject;
+  test(
+    `${name}: a context scored once with its KV cache gives the log-probabilities of scoring each choice from scratch`,
+    { skip },
+    () => {
+      const tok = subject.model().tokenizer;
+      const inference = inferenceOf(subject.model());
+      const TASK_DIR = subject.taskDir();
+      const requests: ScoreRequest[] = [];
+      for (const name of ['hellaswag', 'piqa', 'winogrande', 'arc_easy'] as const) {
+        const task = TASKS.find((t) => t.name === name)!;
+        for (const q of readTaskQuestions(task, join(TASK_DIR, task.file), 3))
+          q.contexts.forEach((c, i) =>
+            requests.push(encodePair(tok, c, q.continuations[i], 512, contextPrefix(tok, 'always'))),
+          );
+      }
+      // A one-token continuation, so rows with nothing past the prefill are mixed in.
+      requests.push({
+        context: [tok.bosId!, ...tok.encode('Once upon a')],
+        continuation: tok.encode(' time').slice(0, 1),
+      });
+      const cached = continuationLogLikelihoods(inference, requests, { batch: 3 });
+      let worst = 0;
+      requests.forEach((r, i) => {
+        const ref = fromScratch(inference, r);
+        assert.ok(Number.isFinite(cached[i]) && cached[i] < 0);
+        worst = Math.max(worst, Math.abs(cached[i] - ref) / Math.max(1, Math.abs(ref)));
+      });
+      assert.ok(worst < 1e-5, `largest relative difference ${worst}`);
+    },
+  );
+
+  test(`${name}: a TinyStories model prefers the continuation its stories use`, { skip }, () => {
+    const q = {
+      contexts: [
+        'Once upon a time, there was a little girl named',
+        'Once upon a time, there was a little girl named',
+      ],
+      continuations: [' Lily.', ' Quantum.'],
+      normLengths: [5, 8],
+      gold: 0,
+    };
+    const s = scoreQuestions(inferenceOf(subject.model()), subject.model().tokenizer, [
+      q,
+      { ...q, continuations: [' Quantum.', ' Lily.'], normLengths: [8, 5], gold: 1 },
+    ]);
+    assert.deepEqual(s, { acc: 1, acc_norm: 1, n: 2 });
   });
-  const cached = continuationLogLikelihoods(inference, requests, { batch: 3 });
-  let worst = 0;
-  requests.forEach((r, i) => {
-    const ref = fromScratch(inference, r);
-    assert.ok(Number.isFinite(cached[i]) && cached[i] < 0);
-    worst = Math.max(worst, Math.abs(cached[i] - ref) / Math.max(1, Math.abs(ref)));
+
+  test(`${name}: all seven tasks run and the average is the mean of the reported metrics`, { skip }, () => {
+    const m = subject.model();
+    const r = zeroShot(inferenceOf(m), m.tokenizer, [...TASKS], subject.taskDir(), { limit: 4, batch: 4 });
+    let sum = 0;
+    for (const t of TASKS) {
+      const s = r.tasks[t.name]!;
+      assert.equal(s.n, 4);
+      assert.ok(s.acc >= 0 && s.acc <= 1 && s.acc_norm >= 0 && s.acc_norm <= 1);
+      sum += s[t.metric];
+    }
+    assert.ok(Math.abs(r.average - (sum / 7) * 100) < 1e-9);
   });
-  assert.ok(worst < 1e-5, `largest relative difference ${worst}`);
-});
+}
 
 test('encodePair follows the harness: trailing context whitespace moves to the continuation, BOS first, left truncation', () => {
+  const tok = SUBJECTS[0].model().tokenizer;
+  const withBos = contextPrefix(tok, 'always');
   const whole = tok.encode('Question: why?\n Answer');
   const ctx = tok.encode('Question: why?');
   const p = encodePair(tok, 'Question: why?\n', ' Answer', 512, withBos);
-  assert.deepEqual(p.context, [1, ...ctx]);
+  assert.deepEqual(p.context, [tok.bosId, ...ctx]);
   assert.deepEqual(p.continuation, whole.slice(ctx.length));
   const short = encodePair(tok, 'one two three four five six', ' seven', 6, withBos);
   assert.equal(short.context.length + short.continuation.length - 1, 6);
@@ -90,33 +165,4 @@ test('task rows are validated with the file, line and field in the message', () 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('a TinyStories model prefers the continuation its stories use', () => {
-  const q = {
-    contexts: [
-      'Once upon a time, there was a little girl named',
-      'Once upon a time, there was a little girl named',
-    ],
-    continuations: [' Lily.', ' Quantum.'],
-    normLengths: [5, 8],
-    gold: 0,
-  };
-  const s = scoreQuestions(inference, tok, [
-    q,
-    { ...q, continuations: [' Quantum.', ' Lily.'], normLengths: [8, 5], gold: 1 },
-  ]);
-  assert.deepEqual(s, { acc: 1, acc_norm: 1, n: 2 });
-});
-
-test('all seven tasks run on stories260K and the average is the mean of the reported metrics', () => {
-  const r = zeroShot(inference, tok, [...TASKS], TASK_DIR, { limit: 4, batch: 4 });
-  let sum = 0;
-  for (const t of TASKS) {
-    const s = r.tasks[t.name]!;
-    assert.equal(s.n, 4);
-    assert.ok(s.acc >= 0 && s.acc <= 1 && s.acc_norm >= 0 && s.acc_norm <= 1);
-    sum += s[t.metric];
-  }
-  assert.ok(Math.abs(r.average - (sum / 7) * 100) < 1e-9);
 });

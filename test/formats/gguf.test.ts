@@ -10,6 +10,7 @@ import { ByteSink } from '../../src/formats/gguf-metadata.js';
 import { writeGguf } from '../../src/formats/gguf-writer.js';
 import { ggmlTypeByName } from '../../src/formats/ggml-types.js';
 import { STORIES_GGUF, assertSameTensors, tempDir } from './temp-dir.js';
+import { missingFixture } from '../helpers/fixtures.js';
 
 function rejects(bytes: Uint8Array, field: RegExp): void {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
@@ -28,31 +29,39 @@ function headerStart(tensorCount: bigint, kvCount: bigint): ByteSink {
   return s;
 }
 
-test('the fixture reads with its metadata and tokenizer keys kept raw', () => {
-  const g = readGguf(STORIES_GGUF);
-  assert.equal(g.version, 3);
-  const tokens = g.tokenizerMetadata.get('tokenizer.ggml.tokens');
-  assert.equal(tokens?.type === 'array' && tokens.value.length, 512);
-  assert.equal(g.tokenizerMetadata.get('tokenizer.ggml.model')?.value, 'llama');
-  assert.equal(g.weights.config.rmsNormEps, 1e-5);
-  assert.equal(g.weights.config.numKvHeads, 4);
-});
+test(
+  'the fixture reads with its metadata and tokenizer keys kept raw',
+  { skip: missingFixture(STORIES_GGUF) },
+  () => {
+    const g = readGguf(STORIES_GGUF);
+    assert.equal(g.version, 3);
+    const tokens = g.tokenizerMetadata.get('tokenizer.ggml.tokens');
+    assert.equal(tokens?.type === 'array' && tokens.value.length, 512);
+    assert.equal(g.tokenizerMetadata.get('tokenizer.ggml.model')?.value, 'llama');
+    assert.equal(g.weights.config.rmsNormEps, 1e-5);
+    assert.equal(g.weights.config.numKvHeads, 4);
+  },
+);
 
-test('our GGUF writer output reads back to the same model and metadata', (t) => {
-  const g = readGguf(STORIES_GGUF);
-  const out = join(tempDir(t), 'copy.gguf');
-  writeGguf(out, g.weights, { metadata: g.metadata, name: 'stories260K' });
-  const back = readGguf(out);
-  assertSameTensors(g.weights, back.weights);
-  assert.deepEqual(back.weights.config, g.weights.config);
-  for (const [k, v] of g.tokenizerMetadata) assert.deepEqual(back.metadata.get(k), v, k);
-  assert.equal(back.metadata.get('general.name')?.value, 'stories260K');
-  // Tensor data starts aligned to 32, and the original tensor bytes (interleaved q/k) come back.
-  const original = readFileSync(STORIES_GGUF);
-  const written = readFileSync(out);
-  const needle = original.subarray(original.length - 4096);
-  assert.ok(written.includes(needle));
-});
+test(
+  'our GGUF writer output reads back to the same model and metadata',
+  { skip: missingFixture(STORIES_GGUF) },
+  (t) => {
+    const g = readGguf(STORIES_GGUF);
+    const out = join(tempDir(t), 'copy.gguf');
+    writeGguf(out, g.weights, { metadata: g.metadata, name: 'stories260K' });
+    const back = readGguf(out);
+    assertSameTensors(g.weights, back.weights);
+    assert.deepEqual(back.weights.config, g.weights.config);
+    for (const [k, v] of g.tokenizerMetadata) assert.deepEqual(back.metadata.get(k), v, k);
+    assert.equal(back.metadata.get('general.name')?.value, 'stories260K');
+    // Tensor data starts aligned to 32, and the original tensor bytes (interleaved q/k) come back.
+    const original = readFileSync(STORIES_GGUF);
+    const written = readFileSync(out);
+    const needle = original.subarray(original.length - 4096);
+    assert.ok(written.includes(needle));
+  },
+);
 
 test('a Q8_0 tensor stays Q8_0 at load and expands to int8 × scale', () => {
   const meta: [string, number][] = [
@@ -118,34 +127,38 @@ test('a huge string length, tensor count or array length is refused before any a
   rejects(hugeValue.result(), /^general\.name$/);
 });
 
-test('bad magic, version, tensor type, dims and offsets are refused by field', (t) => {
-  const original = new Uint8Array(readFileSync(STORIES_GGUF));
-  const badMagic = original.slice();
-  badMagic[0] = 0;
-  rejects(badMagic, /^magic$/);
-  const badVersion = original.slice();
-  badVersion[4] = 1;
-  rejects(badVersion, /^version$/);
-  rejects(original.slice(0, original.length - 100), /\.data$/);
-  const dims = headerStart(1n, 0n);
-  dims.string('output_norm.weight');
-  dims.u32(1);
-  dims.u64(1n << 60n);
-  dims.u32(0);
-  dims.u64(0);
-  rejects(dims.result(), /output_norm\.weight\.ne/);
-  const type = headerStart(1n, 0n);
-  type.string('output_norm.weight');
-  type.u32(1);
-  type.u64(64);
-  type.u32(16); // IQ2_XXS: not one we read
-  type.u64(0);
-  rejects(type.result(), /output_norm\.weight\.type/);
-  // Through the file system too: the error names the path.
-  const path = join(tempDir(t), 'cut.gguf');
-  writeFileSync(path, original.subarray(0, 40));
-  assert.throws(
-    () => readGguf(path),
-    (e: unknown) => e instanceof FormatError && e.file === path,
-  );
-});
+test(
+  'bad magic, version, tensor type, dims and offsets are refused by field',
+  { skip: missingFixture(STORIES_GGUF) },
+  (t) => {
+    const original = new Uint8Array(readFileSync(STORIES_GGUF));
+    const badMagic = original.slice();
+    badMagic[0] = 0;
+    rejects(badMagic, /^magic$/);
+    const badVersion = original.slice();
+    badVersion[4] = 1;
+    rejects(badVersion, /^version$/);
+    rejects(original.slice(0, original.length - 100), /\.data$/);
+    const dims = headerStart(1n, 0n);
+    dims.string('output_norm.weight');
+    dims.u32(1);
+    dims.u64(1n << 60n);
+    dims.u32(0);
+    dims.u64(0);
+    rejects(dims.result(), /output_norm\.weight\.ne/);
+    const type = headerStart(1n, 0n);
+    type.string('output_norm.weight');
+    type.u32(1);
+    type.u64(64);
+    type.u32(16); // IQ2_XXS: not one we read
+    type.u64(0);
+    rejects(type.result(), /output_norm\.weight\.type/);
+    // Through the file system too: the error names the path.
+    const path = join(tempDir(t), 'cut.gguf');
+    writeFileSync(path, original.subarray(0, 40));
+    assert.throws(
+      () => readGguf(path),
+      (e: unknown) => e instanceof FormatError && e.file === path,
+    );
+  },
+);

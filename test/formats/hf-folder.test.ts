@@ -9,6 +9,7 @@ import { readLlama2c } from '../../src/formats/llama2c.js';
 import { writeSafetensors } from '../../src/formats/safetensors.js';
 import type { WeightTensor } from '../../src/model/weights.js';
 import { STORIES_BIN, assertSameTensors, tempDir } from './temp-dir.js';
+import { missingFixture } from '../helpers/fixtures.js';
 
 function shardedFolder(dir: string, weightMapEdit?: (m: Record<string, string>) => void): string {
   const w = readLlama2c(STORIES_BIN).weights;
@@ -35,49 +36,61 @@ function shardedFolder(dir: string, weightMapEdit?: (m: Record<string, string>) 
   return folder;
 }
 
-test('a sharded folder reads to the same weights as a single file', (t) => {
-  const dir = tempDir(t);
-  const folder = shardedFolder(dir);
-  const sharded = readHfFolder(folder);
-  assert.equal(sharded.files.length, 2);
-  assertSameTensors(readLlama2c(STORIES_BIN).weights, sharded.weights);
-});
+test(
+  'a sharded folder reads to the same weights as a single file',
+  { skip: missingFixture(STORIES_BIN) },
+  (t) => {
+    const dir = tempDir(t);
+    const folder = shardedFolder(dir);
+    const sharded = readHfFolder(folder);
+    assert.equal(sharded.files.length, 2);
+    assertSameTensors(readLlama2c(STORIES_BIN).weights, sharded.weights);
+  },
+);
 
-test('a weight_map pointing outside the folder, to a missing shard, or disagreeing with the shards is refused', (t) => {
-  const dir = tempDir(t);
-  const isFormatError = (field: RegExp) => (e: unknown) => e instanceof FormatError && field.test(e.field);
-  assert.throws(
-    () => readHfFolder(shardedFolder(join(dir, 'a'), (m) => (m['model.norm.weight'] = '../x.safetensors'))),
-    isFormatError(/^weight_map\.model\.norm\.weight$/),
-  );
-  assert.throws(
-    () => readHfFolder(shardedFolder(join(dir, 'b'), (m) => (m['model.norm.weight'] = 'gone.safetensors'))),
-    isFormatError(/^weight_map$/),
-  );
-  assert.throws(
-    () =>
-      readHfFolder(
-        shardedFolder(join(dir, 'c'), (m) => (m['extra.weight'] = 'model-00001-of-00002.safetensors')),
-      ),
-    isFormatError(/^extra\.weight$/),
-  );
-});
+test(
+  'a weight_map pointing outside the folder, to a missing shard, or disagreeing with the shards is refused',
+  { skip: missingFixture(STORIES_BIN) },
+  (t) => {
+    const dir = tempDir(t);
+    const isFormatError = (field: RegExp) => (e: unknown) => e instanceof FormatError && field.test(e.field);
+    assert.throws(
+      () => readHfFolder(shardedFolder(join(dir, 'a'), (m) => (m['model.norm.weight'] = '../x.safetensors'))),
+      isFormatError(/^weight_map\.model\.norm\.weight$/),
+    );
+    assert.throws(
+      () => readHfFolder(shardedFolder(join(dir, 'b'), (m) => (m['model.norm.weight'] = 'gone.safetensors'))),
+      isFormatError(/^weight_map$/),
+    );
+    assert.throws(
+      () =>
+        readHfFolder(
+          shardedFolder(join(dir, 'c'), (m) => (m['extra.weight'] = 'model-00001-of-00002.safetensors')),
+        ),
+      isFormatError(/^extra\.weight$/),
+    );
+  },
+);
 
-test('an unknown architecture or a missing weight is refused naming the file', (t) => {
-  const dir = tempDir(t);
-  const w = readLlama2c(STORIES_BIN).weights;
-  const folder = join(dir, 'hf');
-  writeHfFolder(folder, w);
-  writeFileSync(join(folder, 'config.json'), JSON.stringify({ architectures: ['BertModel'] }));
-  assert.throws(
-    () => readHfFolder(folder),
-    (e: unknown) =>
-      e instanceof ConfigError && e.file === join(folder, 'config.json') && e.field === 'architectures',
-  );
-  const missing = new Map(w.tensors);
-  missing.delete('model.norm.weight');
-  assert.throws(
-    () => writeHfFolder(join(dir, 'bad'), { config: w.config, tensors: missing }),
-    (e: unknown) => e instanceof FormatError && e.field === 'model.norm.weight',
-  );
-});
+test(
+  'an unknown architecture or a missing weight is refused naming the file',
+  { skip: missingFixture(STORIES_BIN) },
+  (t) => {
+    const dir = tempDir(t);
+    const w = readLlama2c(STORIES_BIN).weights;
+    const folder = join(dir, 'hf');
+    writeHfFolder(folder, w);
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ architectures: ['BertModel'] }));
+    assert.throws(
+      () => readHfFolder(folder),
+      (e: unknown) =>
+        e instanceof ConfigError && e.file === join(folder, 'config.json') && e.field === 'architectures',
+    );
+    const missing = new Map(w.tensors);
+    missing.delete('model.norm.weight');
+    assert.throws(
+      () => writeHfFolder(join(dir, 'bad'), { config: w.config, tensors: missing }),
+      (e: unknown) => e instanceof FormatError && e.field === 'model.norm.weight',
+    );
+  },
+);

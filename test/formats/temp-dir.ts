@@ -12,9 +12,7 @@ export function tempDir(t: TestContext): string {
   return dir;
 }
 
-export const FIXTURES = new URL('../../../shared/fixtures/models/', import.meta.url).pathname;
-export const STORIES_BIN = `${FIXTURES}stories260K/stories260K.bin`;
-export const STORIES_GGUF = `${FIXTURES}stories260K/stories260K.gguf`;
+export { STORIES260K_BIN as STORIES_BIN, STORIES260K_GGUF as STORIES_GGUF } from '../helpers/fixtures.js';
 
 function bytes(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alpacaPrompt, parseInstructionRows, tokenizeInstruction } from '../../src/text/instruction-data.js';
 import { packDocuments, splitDocuments } from '../../src/text/packing.js';
-import { loadLlama2cTokenizer } from '../../src/text/tokenizer.js';
+import { loadTokenizerJson } from '../../src/text/tokenizer.js';
 import { defaultValSize } from '../../src/heal/training-data.js';
-import { TOK512_BIN } from '../helpers/fixtures.js';
+import { DEFAULT_TOKENIZER } from '../helpers/project-models.js';
 
 test("the prompt is alpaca-lora's templates/alpaca.json, with and without input", () => {
   assert.equal(
@@ -37,7 +37,7 @@ test('JSON and JSONL rows; a missing field names the file, row and field', () =>
 });
 
 test('only the response is scored unless training on inputs; BOS first, EOS last, cut at the cutoff', () => {
-  const tok = loadLlama2cTokenizer(TOK512_BIN, 512);
+  const tok = loadTokenizerJson(DEFAULT_TOKENIZER);
   const row = { instruction: 'Tell a story.', input: '', output: 'Once upon a time there was a cat.' };
   const promptIds = tok.encode(alpacaPrompt(row));
   const ex = tokenizeInstruction(row, tok, { cutoff: 256, trainOnInputs: false });

@@ -1,4 +1,5 @@
-// `shorten run` end to end on stories260K with tiny budgets: the report holds an SVG per chart,
+// `shorten run` end to end on the project's random twin of stories260K (5 blocks) with tiny budgets
+// and synthetic task rows: the report holds an SVG per chart,
 // summary.json carries finite figures, a rerun skips every stage, --force heal redoes only heal,
 // `shorten report` rebuilds, and a bad config field is bad usage (exit 2) naming the field.
 import assert from 'node:assert/strict';
@@ -16,9 +17,8 @@ import { runPipeline } from '../../src/pipeline/run.js';
 import type { RunOutcome } from '../../src/pipeline/run.js';
 import { runProgress } from '../../src/pipeline/run-progress.js';
 import { STAGES } from '../../src/report/results.js';
-import { FIXTURES, STORIES260K_BIN } from '../helpers/fixtures.js';
-
-const TASKS_DIR = join(FIXTURES, 'tasks');
+import { writeSyntheticTasks } from '../helpers/project-data.js';
+import { smallTwinFiles } from '../helpers/project-models.js';
 const CHARTS = ['importance', 'sweep', 'stages', 'heal-loss', 'bench'];
 
 /** Tiny budgets: 5 blocks, one removed; every stage runs in a second or two. */
@@ -34,7 +34,7 @@ heal-steps: 3
 heal-batch: 4
 bench-batch-sizes: [1, 2]
 bench-new-tokens: 8
-bench-runs: 1
+bench-budget: 0
 bench-warmup: 0
 tasks: piqa
 zeroshot-limit: 4
@@ -86,11 +86,15 @@ describe('shorten run', () => {
   let root: string;
   let dir: string;
   let config: string;
+  let model: string;
+  let tasks: string;
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'shorten-run-'));
     dir = join(root, 'run');
     config = join(root, 'run.yaml');
     writeFileSync(config, TINY_CONFIG);
+    model = smallTwinFiles(join(root, 'model')).gguf;
+    tasks = writeSyntheticTasks(join(root, 'tasks'));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -98,7 +102,7 @@ describe('shorten run', () => {
     // The file says 3 healing steps; the flag says 4 and wins.
     const out = await cli([
       'run',
-      STORIES260K_BIN,
+      model,
       '--config',
       config,
       '--out',
@@ -106,7 +110,7 @@ describe('shorten run', () => {
       '--heal-steps',
       '4',
       '--data-dir',
-      TASKS_DIR,
+      tasks,
       '--quiet',
       '--json',
     ]);
@@ -158,7 +162,7 @@ describe('shorten run', () => {
   test('a rerun skips every stage and changes nothing', async () => {
     const before = resultFiles(dir);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    const outcome = await runPipeline(resolveRunConfig({}, null, { model: STORIES260K_BIN, out: dir }), {
+    const outcome = await runPipeline(resolveRunConfig({}, null, { model: model, out: dir }), {
       progress: runProgress({ quiet: true }),
     });
     assert.deepEqual(
@@ -169,12 +173,12 @@ describe('shorten run', () => {
     assert.equal(readFileSync(join(dir, 'report.html'), 'utf8'), html);
   });
 
-  test('--force heal redoes only the healing stage', async () => {
+  test('--force heal redoes the healing stage and rebuilds the report, nothing else', async () => {
     const before = resultFiles(dir);
     const mtimes = new Map(STAGES.map((s) => [s, statSync(join(dir, s, 'result.json')).mtimeMs]));
     const out = await cli([
       'run',
-      STORIES260K_BIN,
+      model,
       '--config',
       config,
       '--out',
@@ -187,14 +191,19 @@ describe('shorten run', () => {
     const outcome = JSON.parse(out) as RunOutcome;
     assert.deepEqual(
       outcome.stages.filter((s) => s.status === 'ran').map((s) => s.stage),
-      ['heal'],
+      ['heal', 'report'],
     );
-    for (const s of STAGES.filter((x) => x !== 'heal')) {
+    for (const s of STAGES.filter((x) => x !== 'heal' && x !== 'report')) {
       assert.equal(statSync(join(dir, s, 'result.json')).mtimeMs, mtimes.get(s), s);
       assert.equal(readFileSync(join(dir, s, 'result.json'), 'utf8'), before.get(s), s);
     }
     const heal = JSON.parse(readFileSync(join(dir, 'heal', 'result.json'), 'utf8')) as { steps: number };
     assert.equal(heal.steps, 3, 'the file now sets the step count');
+    assert.match(
+      readFileSync(join(dir, 'report.html'), 'utf8'),
+      /after 3 steps of LoRA/,
+      'the report shows the redone heal',
+    );
   });
 
   test('shorten report rebuilds the report from the results', async () => {
@@ -245,7 +254,7 @@ describe('shorten run', () => {
 
   test(
     'without a model it needs the embedded default model',
-    { skip: existsSync(DEFAULT_MODEL_DIR) },
+    { skip: existsSync(DEFAULT_MODEL_DIR) && 'the embedded default model is present' },
     async () => {
       await assert.rejects(
         runPipeline(resolveRunConfig({}, null, { out: join(root, 'default') }), {

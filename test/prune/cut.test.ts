@@ -13,7 +13,8 @@ import { removeBlocks, removeSublayers } from '../../src/prune/cut.js';
 import { candidateBlocks, chooseRemoval, parseRemoveTarget } from '../../src/prune/plan.js';
 import { unitScores } from '../../src/prune/units.js';
 import { readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { textSubjects } from '../helpers/text-subjects.js';
+import { smallTwin } from '../helpers/project-models.js';
 import { tinyModel } from './tiny-models.js';
 
 test('remove targets, candidates and choices', () => {
@@ -59,54 +60,70 @@ function logits(w: ModelWeights, ids: number[]): Float32Array {
   return m.forward(Int32Array.from(ids), 1, m.newCache(1, ids.length));
 }
 
-test('pruned stories260K written as HF and GGUF reloads with identical logits', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'shorten-prune-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const m = openModel(STORIES260K_BIN);
-  const calib = sampleCalibration(readCalibrationDocuments(TINYSTORIES_VAL), m.tokenizer, {
-    samples: 3,
-    seqLen: 64,
-    seed: 1,
-  });
-  const ids = [1, ...m.tokenizer.encode('Once upon a time, there was a little dog')];
-  for (const [unit, format] of [
-    ['block', 'hf'],
-    ['block', 'gguf'],
-    ['attn', 'hf'],
-  ] as const) {
-    const opts = { unit, criterion: 'taylor', remove: '2', protectFirst: 1, protectLast: 1, calib } as const;
-    const plan = planDepthPrune(m.weights, opts);
-    assert.equal(plan.removed.length, 2);
-    assert.ok(plan.removed.every((b) => b >= 1 && b <= 3));
-    const pruned = cutModel(m.weights, unit, plan.removed);
-    const out = join(dir, `${unit}.${format === 'hf' ? 'hf' : 'gguf'}`);
-    const recordPath = writePrunedModel(
-      pruned,
-      m.tokenizer,
-      out,
-      format,
-      pruneRecord('x', m.weights, pruned, plan, opts),
-    );
-    const record = JSON.parse(readFileSync(recordPath, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(record.removed, plan.removed);
-    assert.equal(record.parameters_before, 260032);
-    assert.ok((record.parameters_after as number) < 260032);
-    const back = openModel(out);
-    assert.equal(back.weights.config.numLayers, unit === 'block' ? 3 : 5);
-    assert.deepEqual(back.weights.config.prunedAttention, unit === 'attn' ? plan.removed : []);
-    assert.deepEqual(back.tokenizer.encode('a dog'), m.tokenizer.encode('a dog'));
-    assert.deepEqual(logits(back.weights, ids), logits(pruned, ids));
-  }
-  assert.throws(
-    () =>
-      planDepthPrune(m.weights, {
-        unit: 'block',
-        criterion: 'magnitude',
-        remove: '20%',
-        protectFirst: 4,
-        protectLast: 2,
-        calib: null,
-      }),
-    /asks for 1 of 5 blocks but only 0 are candidates/,
+// The project's random model of stories260K's shape (the same 260,032 parameters) on sampled
+// stories, and stories260K itself.
+const SUBJECTS = textSubjects({ name: 'the small twin', open: smallTwin, stories: 6 });
+
+for (const subject of SUBJECTS)
+  test(
+    `pruned ${subject.name} written as HF and GGUF reloads with identical logits`,
+    { skip: subject.skip },
+    (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'shorten-prune-'));
+      t.after(() => rmSync(dir, { recursive: true, force: true }));
+      const m = subject.open();
+      const calib = sampleCalibration(readCalibrationDocuments(subject.textFile()), m.tokenizer, {
+        samples: 3,
+        seqLen: 64,
+        seed: 1,
+      });
+      const ids = [1, ...m.tokenizer.encode('Once upon a time, there was a little dog')];
+      for (const [unit, format] of [
+        ['block', 'hf'],
+        ['block', 'gguf'],
+        ['attn', 'hf'],
+      ] as const) {
+        const opts = {
+          unit,
+          criterion: 'taylor',
+          remove: '2',
+          protectFirst: 1,
+          protectLast: 1,
+          calib,
+        } as const;
+        const plan = planDepthPrune(m.weights, opts);
+        assert.equal(plan.removed.length, 2);
+        assert.ok(plan.removed.every((b) => b >= 1 && b <= 3));
+        const pruned = cutModel(m.weights, unit, plan.removed);
+        const out = join(dir, `${unit}.${format === 'hf' ? 'hf' : 'gguf'}`);
+        const recordPath = writePrunedModel(
+          pruned,
+          m.tokenizer,
+          out,
+          format,
+          pruneRecord('x', m.weights, pruned, plan, opts),
+        );
+        const record = JSON.parse(readFileSync(recordPath, 'utf8')) as Record<string, unknown>;
+        assert.deepEqual(record.removed, plan.removed);
+        assert.equal(record.parameters_before, 260032);
+        assert.ok((record.parameters_after as number) < 260032);
+        const back = openModel(out);
+        assert.equal(back.weights.config.numLayers, unit === 'block' ? 3 : 5);
+        assert.deepEqual(back.weights.config.prunedAttention, unit === 'attn' ? plan.removed : []);
+        assert.deepEqual(back.tokenizer.encode('a dog'), m.tokenizer.encode('a dog'));
+        assert.deepEqual(logits(back.weights, ids), logits(pruned, ids));
+      }
+      assert.throws(
+        () =>
+          planDepthPrune(m.weights, {
+            unit: 'block',
+            criterion: 'magnitude',
+            remove: '20%',
+            protectFirst: 4,
+            protectLast: 2,
+            calib: null,
+          }),
+        /asks for 1 of 5 blocks but only 0 are candidates/,
+      );
+    },
   );
-});

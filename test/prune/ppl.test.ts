@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
 import type { ModelWeights } from '../../src/model/weights.js';
-import { openModel } from '../../src/pipeline/open-model.js';
 import { batchShape, embed, runBlock, runHead, weightSource } from '../../src/model/block.js';
 import { angularScores } from '../../src/prune/criteria/angular.js';
 import { blockInfluenceScores } from '../../src/prune/criteria/block-influence.js';
@@ -15,7 +14,8 @@ import { removeUnits } from '../../src/prune/cut.js';
 import type { PruneUnit } from '../../src/prune/units.js';
 import type { CalibrationSet } from '../../src/text/calibration.js';
 import { calibrationIds, readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { textSubjects } from '../helpers/text-subjects.js';
+import { openDefaultModelF32 } from '../helpers/project-models.js';
 import { randomCalibration, tinyModel } from './tiny-models.js';
 
 function naivePpl(w: ModelWeights, calib: CalibrationSet): number {
@@ -57,18 +57,22 @@ test('cached ppl sweep equals the naive sweep (tiny model, every unit; micro-bat
   }
 });
 
-test('cached ppl sweep equals the naive sweep on stories260K', () => {
-  const m = openModel(STORIES260K_BIN);
-  const calib = sampleCalibration(readCalibrationDocuments(TINYSTORIES_VAL), m.tokenizer, {
-    samples: 10,
-    seqLen: 128,
-    seed: 1234,
+// Trained models: the project's default model on stories it sampled itself, and stories260K.
+const SUBJECTS = textSubjects({ name: 'the default model', open: openDefaultModelF32, stories: 12 });
+
+for (const subject of SUBJECTS)
+  test(`cached ppl sweep equals the naive sweep on ${subject.name}`, { skip: subject.skip }, () => {
+    const m = subject.open();
+    const calib = sampleCalibration(readCalibrationDocuments(subject.textFile()), m.tokenizer, {
+      samples: 10,
+      seqLen: 128,
+      seed: 1234,
+    });
+    const cached = pplScores(m.weights, calib, { unit: 'block' });
+    assertClose(cached.scores, naiveSweep(m.weights, calib, 'block'), 1e-6);
+    // Removing any block of a trained model costs perplexity.
+    for (const s of cached.scores) assert.ok(s > cached.baselinePpl!);
   });
-  const cached = pplScores(m.weights, calib, { unit: 'block' });
-  assertClose(cached.scores, naiveSweep(m.weights, calib, 'block'), 1e-6);
-  // Removing any block of a trained model costs perplexity.
-  for (const s of cached.scores) assert.ok(s > cached.baselinePpl!);
-});
 
 test('iterative ppl: each step equals a one-shot sweep of the model cut so far', () => {
   const w = tinyModel(9, { numLayers: 5 });

@@ -4,14 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, llamaForward, nextTokenTargets } from '../../src/model/llama-forward.js';
 import type { ModelWeights } from '../../src/model/weights.js';
-import { openModel } from '../../src/pipeline/open-model.js';
 import { taylorScores } from '../../src/prune/criteria/taylor.js';
 import { unitWeightNames } from '../../src/prune/units.js';
 import type { Tensor } from '../../src/tensor/index.js';
 import { Tape } from '../../src/tensor/index.js';
 import type { CalibrationSet } from '../../src/text/calibration.js';
 import { calibrationIds, readCalibrationDocuments, sampleCalibration } from '../../src/text/calibration.js';
-import { STORIES260K_BIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
+import { textSubjects } from '../helpers/text-subjects.js';
+import { smallTwin } from '../helpers/project-models.js';
 import { randomCalibration, tinyModel } from './tiny-models.js';
 
 /** Σ over batches of each batch's mean loss, in float64. */
@@ -90,19 +90,27 @@ function f64Taylor(w: ModelWeights, calib: CalibrationSet): number[] {
   );
 }
 
-test('taylor on stories260K agrees with a float64 tape implementation to 1e-4', () => {
-  const m = openModel(STORIES260K_BIN);
-  const calib = sampleCalibration(readCalibrationDocuments(TINYSTORIES_VAL), m.tokenizer, {
-    samples: 4,
-    seqLen: 128,
-    seed: 1234,
-  });
-  const got = taylorScores(m.weights, calib, { unit: 'block' });
-  const want = f64Taylor(m.weights, calib);
-  got.scores.forEach((s, l) => assert.ok(relErr(s, want[l]) < 1e-4, `block ${l}: ${s} vs ${want[l]}`));
-  assert.deepEqual(got.indices, [0, 1, 2, 3, 4]);
-  assert.deepEqual(
-    got.order,
-    [...got.indices].sort((a, b) => got.scores[a] - got.scores[b]),
+// The project's random model of stories260K's shape on sampled stories, and stories260K itself.
+const SUBJECTS = textSubjects({ name: 'the small twin', open: smallTwin, stories: 8 });
+
+for (const subject of SUBJECTS)
+  test(
+    `taylor on ${subject.name} agrees with a float64 tape implementation to 1e-4`,
+    { skip: subject.skip },
+    () => {
+      const m = subject.open();
+      const calib = sampleCalibration(readCalibrationDocuments(subject.textFile()), m.tokenizer, {
+        samples: 4,
+        seqLen: 128,
+        seed: 1234,
+      });
+      const got = taylorScores(m.weights, calib, { unit: 'block' });
+      const want = f64Taylor(m.weights, calib);
+      got.scores.forEach((s, l) => assert.ok(relErr(s, want[l]) < 1e-4, `block ${l}: ${s} vs ${want[l]}`));
+      assert.deepEqual(got.indices, [0, 1, 2, 3, 4]);
+      assert.deepEqual(
+        got.order,
+        [...got.indices].sort((a, b) => got.scores[a] - got.scores[b]),
+      );
+    },
   );
-});

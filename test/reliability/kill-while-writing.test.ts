@@ -3,7 +3,7 @@
 // `cpt --resume` finishes the killed run.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +13,9 @@ import { syntheticLlama } from '../../src/bench/synthetic-model.js';
 import { loadModel } from '../../src/formats/load.js';
 import { readSafetensors } from '../../src/formats/safetensors.js';
 import { saveModelWithTokenizer } from '../../src/pipeline/save-model.js';
-import { loadLlama2cTokenizer } from '../../src/text/tokenizer.js';
-import { STORIES260K_GGUF, TINYSTORIES_VAL, TOK512_BIN } from '../helpers/fixtures.js';
+import { loadTokenizerJson } from '../../src/text/tokenizer.js';
+import { writeProjectStories } from '../helpers/project-data.js';
+import { DEFAULT_TOKENIZER, smallTwinFiles } from '../helpers/project-models.js';
 import { mulberry32 } from '../helpers/random.js';
 
 const CLI = fileURLToPath(new URL('./shorten-cli.ts', import.meta.url));
@@ -29,7 +30,7 @@ before(() => {
     { vocabSize: 512, hiddenSize: 512, intermediateSize: 1376, numLayers: 6, numHeads: 8, numKvHeads: 8 },
     { seed: 3 },
   );
-  saveModelWithTokenizer(weights, loadLlama2cTokenizer(TOK512_BIN), model, 'hf');
+  saveModelWithTokenizer(weights, loadTokenizerJson(DEFAULT_TOKENIZER), model, 'hf');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -121,12 +122,11 @@ test('SIGKILL during prune leaves the previous HF folder or GGUF file whole, or 
 });
 
 test('SIGKILL during cpt checkpoints keeps every checkpoint whole, and --resume finishes the run', async () => {
-  const text = join(dir, 'text.txt');
-  writeFileSync(text, readFileSync(TINYSTORIES_VAL, 'utf8').slice(0, 40_000));
+  const text = writeProjectStories(join(dir, 'text.txt'), 24);
   const run = join(dir, 'cpt-run');
   const args = [
     'cpt',
-    STORIES260K_GGUF,
+    smallTwinFiles(dir).gguf,
     '--text',
     text,
     '--out',

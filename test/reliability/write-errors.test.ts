@@ -10,7 +10,7 @@ import { OutputWriteError, writeFileAtomic, clearStaleTemporaries } from '../../
 import { loadModel, saveModel } from '../../src/formats/load.js';
 import { OutputPathError, refuseOutputOverInput } from '../../src/formats/output-guard.js';
 import { saveModelWithTokenizer } from '../../src/pipeline/save-model.js';
-import { STORIES260K_BIN, STORIES260K_GGUF } from '../helpers/fixtures.js';
+import { smallTwin, smallTwinFiles } from '../helpers/project-models.js';
 
 let dir = '';
 before(() => {
@@ -34,7 +34,7 @@ test('a full disk fails with the path and "disk is full", and leaves no partial 
   const mnt = mountTmpfs(join(dir, 'full'), 'size=256k');
   if (!mnt) return t.skip('cannot mount a tmpfs here (needs root)');
   try {
-    const weights = loadModel(STORIES260K_BIN).weights; // about 1 MB: more than the 256 KB disk
+    const weights = smallTwin().weights; // about 1 MB: more than the 256 KB disk
     for (const [format, out] of [
       ['gguf', join(mnt, 'm.gguf')],
       ['hf', join(mnt, 'hf')],
@@ -61,7 +61,7 @@ test('a read-only target fails with the path and the cause, and leaves nothing',
   try {
     const out = join(mnt, 'm.gguf');
     assert.throws(
-      () => saveModel(loadModel(STORIES260K_BIN).weights, out, 'gguf'),
+      () => saveModel(smallTwin().weights, out, 'gguf'),
       (e: unknown) =>
         e instanceof OutputWriteError && e.message.includes(out) && /read-only|permission/.test(e.message),
     );
@@ -85,16 +85,17 @@ test('a temporary left by a dead writer is cleared, and a parked complete folder
 
 test('an output path that is the input model, or inside it, is refused', () => {
   const hf = join(dir, 'input-hf');
-  saveModel(loadModel(STORIES260K_BIN).weights, hf, 'hf');
+  saveModel(smallTwin().weights, hf, 'hf');
   const m = loadModel(hf); // maps hf/model.safetensors, as a command's input
-  const gguf = loadModel(STORIES260K_GGUF);
+  const ggufPath = smallTwinFiles(join(dir, 'twin')).gguf;
+  const gguf = loadModel(ggufPath);
   for (const out of [hf, join(hf, 'nested'), join(hf, 'model.safetensors'), dir]) {
     assert.throws(
       () => saveModelWithTokenizer(m.weights, null, out, 'hf'),
       (e: unknown) => e instanceof OutputPathError && e.message.includes(out),
     );
   }
-  assert.throws(() => refuseOutputOverInput(STORIES260K_GGUF, { mapped: true }), OutputPathError);
+  assert.throws(() => refuseOutputOverInput(ggufPath, { mapped: true }), OutputPathError);
   // Beside the input is fine.
   saveModelWithTokenizer(m.weights, null, join(dir, 'beside-hf'), 'hf');
   assert.equal(gguf.format, 'gguf');

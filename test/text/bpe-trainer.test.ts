@@ -16,11 +16,11 @@ import { splitDocuments } from '../../src/text/bpe-trainer-words.js';
 import { llamaTokenizerJsonFromVocab } from '../../src/text/sentencepiece-tokenizer-json.js';
 import type { HuggingFaceTokenizer } from '../../src/text/tokenizer-hf.js';
 import { loadTokenizerJson } from '../../src/text/tokenizer-json.js';
-import { SHARED } from '../helpers/fixtures.js';
+import { missingFixture, TINYSTORIES_TRAIN, TINYSTORIES_VAL } from '../helpers/fixtures.js';
 import { mulberry32 } from '../helpers/random.js';
 import { EDGE_CASES, tinyStories } from './fixtures.js';
 
-const CORPUS_FILE = join(SHARED, 'corpus/tinystories/ts_jasonyao3_train_part1.txt');
+const CORPUS_FILE = TINYSTORIES_TRAIN;
 const TRAIN_BYTES = 300_000;
 
 /** Classic BPE, written plainly: in each `▁`-word, merge the adjacent pair of lowest rank until none is left. */
@@ -58,7 +58,7 @@ function referenceEncode(result: BpeTrainingResult, text: string): number[] {
   return ids;
 }
 
-describe('trainBpe on TinyStories', () => {
+describe('trainBpe on TinyStories', { skip: missingFixture(CORPUS_FILE, TINYSTORIES_VAL) }, () => {
   let dir: string;
   let documents: string[];
   let trained: BpeTrainingResult;
@@ -214,7 +214,7 @@ describe('trainBpe input checks', () => {
   });
 });
 
-describe('shorten tokenizer train', () => {
+describe('shorten tokenizer train', { skip: missingFixture(TINYSTORIES_VAL) }, () => {
   async function run(args: string[]): Promise<string> {
     let out = '';
     const write = process.stdout.write;

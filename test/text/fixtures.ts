@@ -1,16 +1,13 @@
 // Paths of the shared fixtures the tokenizer tests read, and the text samples drawn from them.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { TINYSTORIES_VAL, WIKI_TEST } from '../helpers/fixtures.js';
 
-const fixtures = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
-
-export const TOK512_BIN = `${fixtures}models/stories260K/tok512.bin`;
-export const STORIES260K_GGUF = `${fixtures}models/stories260K/stories260K.gguf`;
+export { STORIES260K_GGUF, TOK512_BIN, TINYSTORIES_VAL, WIKI_TEST } from '../helpers/fixtures.js';
 
 /** The first `count` TinyStories validation stories (separated by blank lines in the file). */
 export function tinyStories(count: number): string[] {
-  const text = readFileSync(`${fixtures}text/tinystories_validation_head.txt`, 'utf8');
+  const text = readFileSync(TINYSTORIES_VAL, 'utf8');
   return text
     .split(/\n\s*\n/)
     .filter((story) => story.trim().length > 0)
@@ -19,7 +16,7 @@ export function tinyStories(count: number): string[] {
 
 /** The first `count` lines of WikiText-2 raw test, kept exactly (leading spaces, empty lines). */
 export function wikiLines(count: number): string[] {
-  return readFileSync(`${fixtures}text/wiki.test.raw`, 'utf8').split('\n').slice(0, count);
+  return readFileSync(WIKI_TEST, 'utf8').split('\n').slice(0, count);
 }
 
 /** Hand-made edge cases: whitespace runs, newlines, non-ASCII that falls back to bytes, emoji. */

@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TokenizerFormatError } from '../../src/text/tokenizer-errors.js';
 import { loadLlama2cTokenizer, parseLlama2cTokenizer } from '../../src/text/tokenizer-llama2c.js';
+import { missingFixture } from '../helpers/fixtures.js';
 import { TOK512_BIN } from './fixtures.js';
 import { llama2cSpecialAndBytePieces, llama2cTokenizerBytes } from './llama2c-tokenizer-file.js';
 
-const good = readFileSync(TOK512_BIN);
+const skip = missingFixture(TOK512_BIN);
+const good = skip ? Buffer.alloc(0) : readFileSync(TOK512_BIN);
 /** Offset of token `id`'s int32 length field in tok512.bin. */
 function lengthOffset(id: number): number {
   let offset = 4;
@@ -31,7 +33,7 @@ function expectFormatError(bytes: Uint8Array, field: RegExp, vocabSize?: number)
   );
 }
 
-describe('llama2.c tok*.bin errors', () => {
+describe('llama2.c tok*.bin errors', { skip }, () => {
   it('parses the good file with and without a vocabulary size', () => {
     assert.equal(parseLlama2cTokenizer(good, TOK512_BIN).pieces.length, 512);
     assert.equal(parseLlama2cTokenizer(good, TOK512_BIN, 512).pieces.length, 512);

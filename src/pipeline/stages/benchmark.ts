@@ -31,7 +31,8 @@ export function benchmarkStage(ctx: RunContext): BenchmarkResult {
     {
       batchSizes,
       newTokens: c['bench-new-tokens'],
-      runs: c['bench-runs'],
+      budgetS: c['bench-budget'],
+      precision: c['bench-precision'],
       warmup: c['bench-warmup'],
       log: () => tick(++rows),
     },

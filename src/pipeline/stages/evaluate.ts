@@ -66,7 +66,9 @@ function evaluationSegments(
 }
 
 /** The task list and folder, or why zero-shot is skipped. A folder given by flag must hold the tasks. */
-function zeroShotPlan(ctx: RunContext): { tasks: TaskDefinition[]; dataDir: string } | { reason: string } {
+export function zeroShotPlan(
+  ctx: RunContext,
+): { tasks: TaskDefinition[]; dataDir: string } | { reason: string } {
   const c = ctx.config;
   const tasks = parseTaskList(c.tasks);
   const fromFlag = c['data-dir'];
