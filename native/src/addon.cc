@@ -243,6 +243,25 @@ Napi::Value MmapFile(const Napi::CallbackInfo& info) {
   return Napi::Value(env, result);
 }
 
+// releaseMappedPages(view): drops this process's mapping of the whole pages a typed array covers in
+// an mmapFile buffer (madvise MADV_DONTNEED). The bytes stay readable: a later read maps them again
+// from the file. For data that was copied out at load (GGUF q/k rows moved to another layout), so the
+// resident memory does not hold both the copy and the original.
+Napi::Value ReleaseMappedPages(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) {
+    Napi::TypeError::New(env, "releaseMappedPages: expected a typed array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto view = info[0].As<Napi::TypedArray>();
+  auto* base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(base) + page - 1) & ~(page - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(base) + view.ByteLength()) & ~(page - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  return env.Undefined();
+}
+
 Napi::Value ThreadCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), threadCount()); }
 
 Napi::Value SetThreadCount(const Napi::CallbackInfo& info) {
@@ -315,6 +334,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemv", Napi::Function::New(env, Gemv));
   exports.Set("convert", Napi::Function::New(env, Convert));
   exports.Set("mmapFile", Napi::Function::New(env, MmapFile));
+  exports.Set("releaseMappedPages", Napi::Function::New(env, ReleaseMappedPages));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
   exports.Set("setThreadCount", Napi::Function::New(env, SetThreadCount));
   exports.Set("isa", Napi::Function::New(env, GetIsa));

@@ -3,7 +3,7 @@
 // gguf-quant.ts (every type in ggml-types.ts), renamed to Hugging Face names with `llama` q/k rows
 // moved to the half-split rotary layout.
 import type { ModelWeights, WeightTensor } from '../model/weights.js';
-import { mmapFile } from '../native/index.js';
+import { mmapFile, releaseMappedPages } from '../native/index.js';
 import { ByteReader, checkedElementCount, checkedMultiply } from './byte-reader.js';
 import { FormatError } from './errors.js';
 import { GGUF_ARCHITECTURES, configFromGgufMetadata, ggufArchitectureOf } from './gguf-config.js';
@@ -171,8 +171,11 @@ function tensorData(buffer: ArrayBuffer, start: number, t: GgufTensorInfo): Weig
   }
 }
 
-/** Parses a GGUF file already in memory (or mapped); `file` names it in errors. */
-export function parseGguf(buffer: ArrayBuffer, file: string): GgufContents {
+/**
+ * Parses a GGUF file already in memory (or mapped); `file` names it in errors. `mapped` says the
+ * buffer is an mmapFile mapping, whose pages under rows copied into another layout can be released.
+ */
+export function parseGguf(buffer: ArrayBuffer, file: string, mapped = false): GgufContents {
   const header = parseGgufHeader(buffer, file);
   const arch = ggufArchitectureOf(header.metadata, file);
   const tensors = new Map<string, WeightTensor>();
@@ -203,10 +206,13 @@ export function parseGguf(buffer: ArrayBuffer, file: string): GgufContents {
   );
   // llama.cpp's `llama` stores q/k rows in the interleaved rotary layout (its converter permutes
   // them); qwen2/qwen3 keep Hugging Face's half-split layout (NEOX rope).
+  // The file's rows are copied into the new order, so their mapped pages are released again.
   if (GGUF_ARCHITECTURES[arch].interleavedRotary)
     for (const [name, t] of tensors) {
       const m = /\.self_attn\.([qk])_proj\.(weight|bias)$/.exec(name);
-      if (m) tensors.set(name, interleavedToHalfSplit(t, m[1] === 'q' ? config.numHeads : config.numKvHeads));
+      if (!m) continue;
+      tensors.set(name, interleavedToHalfSplit(t, m[1] === 'q' ? config.numHeads : config.numKvHeads));
+      if (mapped && t.data.buffer === buffer) releaseMappedPages(t.data);
     }
   const tokenizerMetadata: GgufMetadata = new Map(
     [...header.metadata].filter(([k]) => k.startsWith('tokenizer.')),
@@ -221,5 +227,5 @@ export function parseGguf(buffer: ArrayBuffer, file: string): GgufContents {
 
 /** Maps and reads a GGUF file. */
 export function readGguf(path: string): GgufContents {
-  return parseGguf(mmapFile(path), path);
+  return parseGguf(mmapFile(path), path, true);
 }

@@ -54,6 +54,7 @@ export interface NativeBinding {
   ): void;
   convert(kind: 0 | 1 | 2 | 3, src: Float32Array | Uint16Array, dst: Float32Array | Uint16Array): void;
   mmapFile(path: string): ArrayBuffer;
+  releaseMappedPages(view: ArrayBufferView): void;
   threadCount(): number;
   setThreadCount(n: number): void;
   isa(): string;

@@ -128,6 +128,14 @@ export function mmapFile(path: string): ArrayBuffer {
   return binding.mmapFile(path);
 }
 
+/**
+ * Unmaps the whole pages under `view` (a view into an mmapFile buffer whose bytes were copied
+ * elsewhere), so resident memory holds the copy only; reading the view again maps them back.
+ */
+export function releaseMappedPages(view: ArrayBufferView): void {
+  binding.releaseMappedPages(view);
+}
+
 export function threadCount(): number {
   return binding.threadCount();
 }
