@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { intOption } from './options.js';
 import { benchKernels, formatKernelBench } from '../bench/kernels.js';
 import { benchModel } from '../bench/model.js';
+import { formatProfile, profileModel } from '../bench/model-profile.js';
+import { SYNTHETIC_2048, syntheticLlama } from '../bench/synthetic-model.js';
 
 export function registerBench(bench: Command): void {
   bench
@@ -35,8 +37,24 @@ export function registerBench(bench: Command): void {
     .option('--runs <n>', 'timed runs (median reported)', '3')
     .option('--layers <n>', 'blocks (default 16)')
     .option('--no-torch', 'skip the PyTorch comparison')
-    .addHelpText('after', '\nExample:\n  npx shorten bench model --json')
+    .option('--profile', 'time every kernel of one forward and one training step, by kind, instead')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx shorten bench model --json\n  npx shorten bench model --profile',
+    )
     .action((opts: Record<string, string | boolean | undefined>) => {
+      if (opts.profile) {
+        const layers =
+          opts.layers === undefined ? SYNTHETIC_2048.numLayers : intOption(opts.layers, '--layers', 1);
+        const weights = syntheticLlama({ ...SYNTHETIC_2048, numLayers: layers }, { dtype: 'f32', seed: 1 });
+        const p = profileModel(
+          weights,
+          intOption(opts.batch, '--batch', 1),
+          intOption(opts.seqLen, '--seq-len', 2),
+        );
+        process.stdout.write(opts.json ? JSON.stringify(p) + '\n' : formatProfile(p));
+        return;
+      }
       const r = benchModel({
         batch: intOption(opts.batch, '--batch', 1),
         seqLen: intOption(opts.seqLen, '--seq-len', 2),

@@ -2,6 +2,7 @@
 // when the tensor takes part in a backward pass (frozen weights and no-grad runs never pay for one).
 import type { WeightTensor } from '../model/weights.js';
 import { elementCount } from '../model/weights.js';
+import { profiled } from '../native/profile.js';
 
 /** f32 is the fast path (native kernels); f64 exists so gradients can be checked by finite differences. */
 export type FloatArray = Float32Array | Float64Array;
@@ -46,7 +47,7 @@ export class Tensor {
 }
 
 export function allocFloat(kind: FloatKind, n: number): FloatArray {
-  return kind === 'f64' ? new Float64Array(n) : new Float32Array(n);
+  return profiled('allocation', () => (kind === 'f64' ? new Float64Array(n) : new Float32Array(n)));
 }
 
 /**
