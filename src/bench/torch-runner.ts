@@ -1,5 +1,6 @@
 // Finds a Python that has PyTorch (Debian's python3-torch lives under /usr/bin/python3, which a
-// pyenv python3 on PATH may hide) and runs a reference script of bench/ with a JSON argument.
+// pyenv python3 on PATH may hide), checks that an optimized BLAS is behind it, and runs a reference
+// script of bench/ with a JSON argument in the tuned environment every comparison states.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -43,9 +44,84 @@ export function runTorchScript<T>(script: string, args: unknown): T {
  * matmul runs at a few GFLOP/s and every ratio against it is meaningless.)
  */
 export function torchEnvironment(threads: number | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TUNED };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  if (threads !== undefined) env.OMP_NUM_THREADS = String(threads);
+  if (threads !== undefined) {
+    env.OMP_NUM_THREADS = String(threads);
+    env.OPENBLAS_NUM_THREADS = String(threads);
+  }
   return env;
+}
+
+/**
+ * Without a passive wait policy PyTorch's OpenMP workers and OpenBLAS's own threads spin against
+ * each other on a 2-core machine, and PyTorch reads about half its speed.
+ */
+const TUNED = { OMP_WAIT_POLICY: 'PASSIVE' };
+
+/** What a comparison against PyTorch ran against, or why there is no ratio. */
+export interface TorchReference {
+  python: string | null;
+  version: string | null;
+  /** The environment the reference ran in: the variables set, and those removed. */
+  environment: { set: Record<string, string>; removed: string[] };
+  /** Median of five 1024×1024 f32 matmuls, ms: an optimized BLAS takes well under 50. */
+  blas_matmul_1024_ms: number | null;
+  /** Why no ratio is given against this PyTorch, when none is. */
+  refused: string | null;
+}
+
+/** The slowest 1024² f32 matmul an optimized BLAS is allowed (the reference BLAS takes seconds). */
+const BLAS_LIMIT_MS = 50;
+const BLAS_CHECK = `
+import json, statistics, time, torch
+torch.set_num_threads(int(__import__('os').environ.get('OMP_NUM_THREADS', '2')))
+a = torch.randn(1024, 1024); b = torch.randn(1024, 1024); a @ b
+ts = []
+for _ in range(5):
+    t = time.perf_counter(); a @ b; ts.append(time.perf_counter() - t)
+print(json.dumps({"version": torch.__version__, "ms": statistics.median(ts) * 1000}))
+`;
+
+let reference: TorchReference | undefined;
+
+/** Checks once per process that PyTorch exists and runs on an optimized BLAS. */
+export function torchReference(threads: number): TorchReference {
+  if (reference) return reference;
+  const env = torchEnvironment(threads);
+  const environment = {
+    set: { ...TUNED, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+    removed: ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].filter((k) => process.env[k] !== undefined),
+  };
+  const py = findTorchPython();
+  if (!py) {
+    reference = {
+      python: null,
+      version: null,
+      environment,
+      blas_matmul_1024_ms: null,
+      refused: 'PyTorch is not installed (Debian: apt-get install python3-torch libopenblas0): no comparison',
+    };
+    return reference;
+  }
+  const r = spawnSync(py, ['-c', BLAS_CHECK], { encoding: 'utf8', env, timeout: 120_000 });
+  const parsed =
+    r.status === 0
+      ? (JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; ms: number })
+      : null;
+  const ms = parsed?.ms ?? null;
+  reference = {
+    python: py,
+    version: parsed?.version ?? null,
+    environment,
+    blas_matmul_1024_ms: ms,
+    refused:
+      ms === null
+        ? `PyTorch's BLAS check failed (${r.stderr.slice(-300) || `exit ${r.status}`}): no comparison`
+        : ms > BLAS_LIMIT_MS
+          ? `PyTorch runs on the reference BLAS (a 1024² f32 matmul took ${ms.toFixed(0)} ms, over ${BLAS_LIMIT_MS}): apt-get install libopenblas0; no ratio against it`
+          : null,
+  };
+  return reference;
 }
