@@ -60,8 +60,14 @@
       "sources": ["native/src/dequant_avx512.cc"]
     },
     {
+      "target_name": "kernels_amx",
+      "type": "static_library",
+      "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mamx-tile", "-mamx-bf16"],
+      "sources": ["native/src/gemm_half_amx.cc"]
+    },
+    {
       "target_name": "shorten_native",
-      "dependencies": ["kernels_portable", "kernels_avx2", "kernels_avx512", "quant_portable", "quant_avx2", "quant_avx512"],
+      "dependencies": ["kernels_portable", "kernels_avx2", "kernels_avx512", "kernels_amx", "quant_portable", "quant_avx2", "quant_avx512"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "sources": [

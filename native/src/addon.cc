@@ -299,7 +299,14 @@ Napi::Value CpuFeatureFlags(const Napi::CallbackInfo& info) {
   o.Set("avx512vl", f.avx512vl);
   o.Set("avx512dq", f.avx512dq);
   o.Set("avx512bf16", f.avx512bf16);
+  o.Set("amxBf16", f.amxBf16);
   return o;
+}
+
+Napi::Value AmxActive(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), amxActive()); }
+
+Napi::Value SetAmx(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), setAmx(info[0].ToBoolean().Value()));
 }
 
 Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
@@ -341,6 +348,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bestIsa", Napi::Function::New(env, GetBestIsa));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatureFlags));
+  exports.Set("amxActive", Napi::Function::New(env, AmxActive));
+  exports.Set("setAmx", Napi::Function::New(env, SetAmx));
   exports.Set("measurePeakGflops", Napi::Function::New(env, PeakGflops));
   exports.Set("measureSustainedGflops", Napi::Function::New(env, SustainedGflops));
   exports.Set("measureF32KernelGflops", Napi::Function::New(env, F32KernelGflops));

@@ -5,6 +5,8 @@
 #include <cpuid.h>
 #include <cstdlib>
 #include <cstring>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace shorten {
 namespace {
@@ -32,7 +34,14 @@ CpuFeatures probe() {
   f.avx512dq = zmmOs && ((b >> 17) & 1);
   f.avx512bw = zmmOs && ((b >> 30) & 1);
   f.avx512vl = zmmOs && ((b >> 31) & 1);
+  const bool amxTile = (d >> 24) & 1, amxBf16 = (d >> 22) & 1;
   if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = f.avx512f && ((a >> 5) & 1);
+  // Tile data is a dynamically enabled state: the OS must enable it (XCR0 bits 17, 18) and grant
+  // this process permission (arch_prctl ARCH_REQ_XCOMP_PERM for XTILEDATA) before the first use.
+  const bool tileOs = (xcr0 & 0x60000) == 0x60000;
+  constexpr long kReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  f.amxBf16 = f.avx512bf16 && amxTile && amxBf16 && tileOs &&
+              syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureXtiledata) == 0;
 #endif
   return f;
 }
@@ -46,6 +55,7 @@ Isa computeBest() {
 }
 
 std::atomic<int> active{-1};
+std::atomic<int> amx{-1};
 
 }  // namespace
 
@@ -84,6 +94,22 @@ Isa activeIsa() {
   if (env != nullptr && parseIsa(env, &forced) && static_cast<int>(forced) < static_cast<int>(isa)) isa = forced;
   active.store(static_cast<int>(isa), std::memory_order_relaxed);
   return isa;
+}
+
+bool amxActive() {
+  int v = amx.load(std::memory_order_relaxed);
+  if (v < 0) {
+    const char* env = std::getenv("SHORTEN_AMX");
+    v = cpuFeatures().amxBf16 && !(env != nullptr && std::strcmp(env, "0") == 0) ? 1 : 0;
+    amx.store(v, std::memory_order_relaxed);
+  }
+  return v == 1 && activeIsa() == Isa::Avx512;
+}
+
+bool setAmx(bool on) {
+  if (on && !cpuFeatures().amxBf16) return false;
+  amx.store(on ? 1 : 0, std::memory_order_relaxed);
+  return true;
 }
 
 bool setIsa(Isa isa) {

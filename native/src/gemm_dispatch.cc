@@ -32,7 +32,9 @@ void gemmHalf(const GemmHalfArgs& p) {
   if (p.m <= 0 || p.n <= 0) return;
   if (p.k <= 0 || p.alpha == 0.0f) return scaleC(p.c, p.ldc, p.m, p.n, p.beta);
   switch (activeIsa()) {
-    case Isa::Avx512: return p.transB && p.m <= kSmallM ? gemmHalfSmallMAvx512(p) : gemmHalfAvx512(p);
+    case Isa::Avx512:
+      if (p.transB && p.m <= kSmallM) return gemmHalfSmallMAvx512(p);
+      return p.bType == WeightType::BF16 && amxActive() ? gemmHalfAmx(p) : gemmHalfAvx512(p);
     case Isa::Avx2: return gemmHalfAvx2(p);
     default: return gemmHalfPortable(p);
   }

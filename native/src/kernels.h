@@ -68,6 +68,8 @@ double f32MicroKernelFlopsAvx512(double flops);
 void gemmHalfPortable(const GemmHalfArgs& p);
 void gemmHalfAvx2(const GemmHalfArgs& p);
 void gemmHalfAvx512(const GemmHalfArgs& p);
+// bf16 B on AMX tiles (A rounded to bf16, f32 accumulation); only when amxActive().
+void gemmHalfAmx(const GemmHalfArgs& p);
 // f16 B through the f32 blocked driver (B widened exactly while packed); the AVX-512 f16 path.
 void gemmF16BAvx512(const GemmHalfArgs& p);
 // transB (Linear weight) products of 2..kSmallM activation rows: weight rows streamed once, no packing.

@@ -61,6 +61,8 @@ export interface NativeBinding {
   bestIsa(): string;
   setIsa(name: string): boolean;
   cpuFeatures(): Record<string, boolean>;
+  amxActive(): boolean;
+  setAmx(on: boolean): boolean;
   measurePeakGflops(seconds: number): number;
   measureSustainedGflops(seconds: number): number;
   measureF32KernelGflops(seconds: number): number;

@@ -164,6 +164,15 @@ export function cpuFeatures(): Record<string, boolean> {
   return binding.cpuFeatures();
 }
 
+/** Whether bf16 GEMMs run on AMX tiles now (a CPU with AMX-BF16, on the AVX-512 path). */
+export function amxActive(): boolean {
+  return binding.amxActive();
+}
+/** Turns the AMX bf16 kernels on or off; returns false (changing nothing) when the CPU has none. */
+export function setAmx(on: boolean): boolean {
+  return binding.setAmx(on);
+}
+
 /** The f32 FMA peak of all threads in GFLOP/s, measured over about `seconds`. */
 export function measurePeakGflops(seconds = 0.5): number {
   return binding.measurePeakGflops(seconds);

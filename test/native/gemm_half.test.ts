@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  amxActive,
   availableIsas,
   bestIsa,
   bf16ToF32,
@@ -11,6 +12,7 @@ import {
   f32ToF16,
   gemmF32,
   gemmHalf,
+  setAmx,
   setIsa,
   setThreadCount,
   threadCount,
@@ -33,12 +35,15 @@ interface Case {
   beta: number;
 }
 
-// The AVX-512 bf16 path rounds A to bf16 before VDPBF16PS; every other path widens exactly.
-function roundsA(isa: Isa, bType: HalfType): boolean {
-  return isa === 'avx512' && bType === 'bf16';
+/** A kernel path: an ISA, or the AVX-512 path with its bf16 products on AMX tiles. */
+type Path = Isa | 'amx';
+
+// The AVX-512 bf16 paths (VDPBF16PS, AMX tiles) round A to bf16; every other path widens exactly.
+function roundsA(path: Path, bType: HalfType): boolean {
+  return (path === 'avx512' || path === 'amx') && bType === 'bf16';
 }
 
-function runCase(isa: Isa, bType: HalfType, c: Case, seed: number): void {
+function runCase(isa: Path, bType: HalfType, c: Case, seed: number): void {
   const rand = mulberry32(seed);
   const { m, n, k, transB, alpha, beta } = c;
   const pad = c.strided ? 1 : 0;
@@ -113,15 +118,20 @@ for (const [m, n, k] of SHAPES) {
   }
 }
 
-function withEachIsa(fn: (isa: Isa) => void): void {
+/** Runs fn on every path this CPU has: each ISA, and AMX on and off where the CPU has AMX. */
+function withEachIsa(fn: (path: Path) => void): void {
   const best = bestIsa();
+  const amx = amxActive();
   try {
     for (const isa of availableIsas()) {
       assert.equal(setIsa(isa), true);
+      setAmx(false);
       fn(isa);
+      if (isa === 'avx512' && setAmx(true)) fn('amx');
     }
   } finally {
     setIsa(best);
+    setAmx(amx);
   }
 }
 
@@ -189,7 +199,7 @@ test('gemmHalf: several A row blocks shared across threads match the f32 GEMM an
         const vals = randomF32(n * k, rand);
         const b = bType === 'bf16' ? f32ToBf16(vals) : f32ToF16(vals);
         const bWide = bType === 'bf16' ? bf16ToF32(b) : f16ToF32(b);
-        const aUsed = roundsA(bestIsa(), bType) ? bf16ToF32(f32ToBf16(a)) : a;
+        const aUsed = roundsA(amxActive() ? 'amx' : bestIsa(), bType) ? bf16ToF32(f32ToBf16(a)) : a;
         const want = new Float32Array(m * n);
         const scale = new Float32Array(m * n);
         gemmF32({ transB, m, n, k, a: aUsed, b: bWide, c: want });

@@ -1,0 +1,205 @@
+// AMX GEMM for bf16 weights (Intel Sapphire Rapids and later): C = alpha·A·op(B) + beta·C with A
+// f32 rounded to bf16 (nearest even, as the AVX512-BF16 path and PyTorch do) and f32 accumulation in
+// tile registers. On such hosts VDPBF16PS runs at half the FMA rate, so the AVX512-BF16 kernel reads
+// below our own f32 GEMM; the tiles do 16×16×32 products per instruction.
+//
+// Layout: A is rounded into a row-major bf16 copy padded to 32 rows and a multiple of 32 k; each
+// thread packs its own B panels (kKC k × kNC columns) into 16-column × 32-k tiles in the pair order
+// TDPBF16PS reads (row r = pairs k 2r, 2r+1 of 16 columns). The micro-kernel holds a 32×32 block of
+// C in four tiles (2 A tiles × 2 B tiles per step), stores it to a small f32 block, and folds it into
+// C with alpha and beta.
+// GCC 12's AVX-512 headers seed widening intrinsics with _mm512_undefined_*, which trips a
+// false (maybe-)uninitialized warning at every inlined use.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels.h"
+#include "scratch_buffer.h"
+#include "thread_pool.h"
+
+namespace shorten {
+namespace {
+
+constexpr int64_t kKC = 512;  // k per packed panel (16 tiles of 32)
+constexpr int64_t kNC = 256;  // columns per packed panel (16 tiles of 16): 256 KB of L2
+constexpr int64_t kTile = 16 * 32;  // bf16 values in one tile
+
+struct TileConfig {
+  uint8_t palette;
+  uint8_t startRow;
+  uint8_t reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+};
+
+// Tiles 0-3: C (16 rows × 16 f32); 4-5: A (16 rows × 32 bf16); 6-7: B (16 pair rows × 16 columns).
+void configureTiles() {
+  TileConfig cfg;
+  std::memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int t = 0; t < 8; ++t) {
+    cfg.rows[t] = 16;
+    cfg.colsb[t] = 64;
+  }
+  _tile_loadconfig(&cfg);
+}
+
+thread_local ScratchBuffer tlsB;
+ScratchBuffer sharedA;
+
+inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << std::max<int64_t>(n, 0)) - 1); }
+
+// In-register transpose of a 16×16 block of 32-bit words (row i, column c -> row c, column i).
+inline void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  __m512i u[16];
+  for (int g = 0; g < 4; ++g) {
+    u[4 * g] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+    u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+  }
+  for (int j = 0; j < 4; ++j) {
+    __m512i v0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x44);
+    __m512i v1 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x44);
+    __m512i w0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xee);
+    __m512i w1 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xee);
+    r[j] = _mm512_shuffle_i32x4(v0, v1, 0x88);
+    r[4 + j] = _mm512_shuffle_i32x4(v0, v1, 0xdd);
+    r[8 + j] = _mm512_shuffle_i32x4(w0, w1, 0x88);
+    r[12 + j] = _mm512_shuffle_i32x4(w0, w1, 0xdd);
+  }
+}
+
+// Rows [i0, i1) of A rounded to bf16 into the padded copy (row stride kp; zeros past k).
+void roundA(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t kp, uint16_t* dst) {
+  for (int64_t i = i0; i < i1; ++i) {
+    uint16_t* out = dst + i * kp;
+    if (i >= p.m) {
+      std::memset(out, 0, kp * 2);
+      continue;
+    }
+    const float* src = p.a + i * p.lda;
+    for (int64_t l = 0; l < kp; l += 32) {
+      const __m512 lo = _mm512_maskz_loadu_ps(mask16(p.k - l), src + l);
+      const __m512 hi = _mm512_maskz_loadu_ps(mask16(p.k - l - 16), src + l + 16);
+      _mm512_storeu_si512(out + l, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+    }
+  }
+}
+
+// One tile of B for columns [c0, c0 + 16) and k [l0, l0 + 32), in TDPBF16PS pair order: row r holds,
+// for each column, the bf16 pair at k l0 + 2r, l0 + 2r + 1. Out-of-range columns and k are zeros.
+void packTile(const GemmHalfArgs& p, int64_t c0, int64_t l0, uint16_t* tile) {
+  __m512i r[16];
+  if (p.transB) {
+    // B stored n×k: column c is a row of the weight, its pairs already adjacent; 16 such rows
+    // transposed (as 32-bit words) give the pair rows.
+    const __mmask32 km = l0 + 32 <= p.k ? __mmask32(0xffffffffu) : __mmask32((1ull << std::max<int64_t>(p.k - l0, 0)) - 1);
+    for (int c = 0; c < 16; ++c)
+      r[c] = c0 + c < p.n ? _mm512_maskz_loadu_epi16(km, p.b + (c0 + c) * p.ldb + l0) : _mm512_setzero_si512();
+    transpose16(r);
+  } else {
+    // B stored k×n: pair row r interleaves k rows l0 + 2r and l0 + 2r + 1 over the 16 columns.
+    const __mmask16 cm = mask16(p.n - c0);
+    for (int q = 0; q < 16; ++q) {
+      const int64_t l = l0 + 2 * q;
+      const __m256i lo = l < p.k ? _mm256_maskz_loadu_epi16(cm, p.b + l * p.ldb + c0) : _mm256_setzero_si256();
+      const __m256i hi = l + 1 < p.k ? _mm256_maskz_loadu_epi16(cm, p.b + (l + 1) * p.ldb + c0) : _mm256_setzero_si256();
+      r[q] = _mm512_or_si512(_mm512_cvtepu16_epi32(lo), _mm512_slli_epi32(_mm512_cvtepu16_epi32(hi), 16));
+    }
+  }
+  for (int q = 0; q < 16; ++q) _mm512_store_si512(tile + q * 32, r[q]);
+}
+
+// C[i0.., j0..] (rows < m, columns < jEnd) = alpha·blk + (first ? beta·C : C), blk a 32×32 f32
+// block. jEnd is the end of this thread's panel: columns past it belong to another thread.
+void foldBlock(const GemmHalfArgs& p, const float* blk, int64_t i0, int64_t j0, int64_t jEnd, bool first) {
+  const int64_t rows = std::min<int64_t>(32, p.m - i0);
+  const __mmask16 m0 = mask16(jEnd - j0), m1 = mask16(jEnd - j0 - 16);
+  const __m512 va = _mm512_set1_ps(p.alpha), vb = _mm512_set1_ps(first ? p.beta : 1.0f);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* c = p.c + (i0 + r) * p.ldc + j0;
+    for (int h = 0; h < 2; ++h) {
+      const __mmask16 mk = h == 0 ? m0 : m1;
+      if (mk == 0) continue;
+      __m512 v = _mm512_mul_ps(va, _mm512_load_ps(blk + r * 32 + 16 * h));
+      if (!first || p.beta != 0.0f) v = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mk, c + 16 * h), v);
+      _mm512_mask_storeu_ps(c + 16 * h, mk, v);
+    }
+  }
+}
+
+// The columns [jBegin, jEnd) of C (multiples of 16 but the last), all rows, on one thread.
+void runColumns(const GemmHalfArgs& p, const uint16_t* a, int64_t kp, int64_t mp, int64_t jBegin, int64_t jEnd) {
+  configureTiles();
+  alignas(64) float blk[32 * 32];
+  for (int64_t jc = jBegin; jc < jEnd; jc += kNC) {
+    const int64_t nc = std::min(kNC, jEnd - jc);
+    const int64_t groups = (nc + 15) / 16;
+    for (int64_t pc = 0; pc < kp; pc += kKC) {
+      const int64_t kc = std::min(kKC, kp - pc);
+      const int64_t kb = kc / 32;
+      // The panel: group g's tiles for this k block are contiguous, kb of them.
+      uint16_t* panel = tlsB.reserve<uint16_t>(static_cast<size_t>((groups + 1) * kb * kTile));
+      for (int64_t g = 0; g < groups; ++g)
+        for (int64_t t = 0; t < kb; ++t) packTile(p, jc + 16 * g, pc + 32 * t, panel + (g * kb + t) * kTile);
+      // A second group of zeros lets an odd last group run as a pair.
+      if (groups % 2) std::memset(panel + groups * kb * kTile, 0, kb * kTile * 2);
+      const bool first = pc == 0;
+      for (int64_t ic = 0; ic < mp; ic += 32) {
+        const uint16_t* a0 = a + ic * kp + pc;
+        const uint16_t* a1 = a0 + 16 * kp;
+        for (int64_t g = 0; g < groups; g += 2) {
+          const uint16_t* b0 = panel + g * kb * kTile;
+          const uint16_t* b1 = b0 + kb * kTile;
+          _tile_zero(0);
+          _tile_zero(1);
+          _tile_zero(2);
+          _tile_zero(3);
+          for (int64_t t = 0; t < kb; ++t) {
+            _tile_loadd(4, a0 + 32 * t, kp * 2);
+            _tile_loadd(5, a1 + 32 * t, kp * 2);
+            _tile_loadd(6, b0 + t * kTile, 64);
+            _tile_loadd(7, b1 + t * kTile, 64);
+            _tile_dpbf16ps(0, 4, 6);
+            _tile_dpbf16ps(1, 4, 7);
+            _tile_dpbf16ps(2, 5, 6);
+            _tile_dpbf16ps(3, 5, 7);
+          }
+          _tile_stored(0, blk, 128);
+          _tile_stored(1, blk + 16, 128);
+          _tile_stored(2, blk + 16 * 32, 128);
+          _tile_stored(3, blk + 16 * 32 + 16, 128);
+          if (ic < p.m) foldBlock(p, blk, ic, jc + 16 * g, jc + nc, first);
+        }
+      }
+    }
+  }
+  _tile_release();
+}
+
+}  // namespace
+
+void gemmHalfAmx(const GemmHalfArgs& p) {
+  const int64_t kp = (p.k + 31) / 32 * 32;
+  const int64_t mp = (p.m + 31) / 32 * 32;
+  uint16_t* a = sharedA.reserve<uint16_t>(static_cast<size_t>(mp * kp));
+  parallelFor(mp, 32, [&](int64_t i0, int64_t i1) { roundA(p, i0, i1, kp, a); }, kp * 4);
+  // Threads take equal runs of whole 16-column tiles.
+  runOnThreads([&](int tid, int nthreads) {
+    const int64_t tiles = (p.n + 15) / 16;
+    const int64_t t0 = tiles * tid / nthreads, t1 = tiles * (tid + 1) / nthreads;
+    if (t1 > t0) runColumns(p, a, kp, mp, 16 * t0, std::min(p.n, 16 * t1));
+  });
+}
+
+}  // namespace shorten
