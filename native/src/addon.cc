@@ -85,9 +85,10 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
 }
 
 // gemmF32(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-Napi::Value GemmF32(const Napi::CallbackInfo& info) {
+// gemmF32 and gemmRoundedBf16 take the same arguments: which product runs is `rounded`.
+Napi::Value GemmF32Like(const Napi::CallbackInfo& info, const char* name, bool rounded) {
   return guarded(info, [&] {
-    Args args(info, "gemmF32");
+    Args args(info, name);
     GemmF32Args p{};
     p.transA = args.boolean(0);
     p.transB = args.boolean(1);
@@ -110,10 +111,17 @@ Napi::Value GemmF32(const Napi::CallbackInfo& info) {
       else args.matrix(8, p.k, p.n, p.ldb, lb);
     }
     args.matrix(11, p.m, p.n, p.ldc, lc);
-    gemmF32(p);
+    if (rounded) gemmRoundedBf16(p);
+    else gemmF32(p);
     return info.Env().Undefined();
   });
 }
+
+// gemmF32(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+Napi::Value GemmF32(const Napi::CallbackInfo& info) { return GemmF32Like(info, "gemmF32", false); }
+
+// gemmRoundedBf16(...): the same arguments; A and B rounded to bf16, f32 accumulation.
+Napi::Value GemmRoundedBf16(const Napi::CallbackInfo& info) { return GemmF32Like(info, "gemmRoundedBf16", true); }
 
 // gemmHalf(transB, m, n, k, alpha, a, lda, b, ldb, bType, beta, c, ldc)
 Napi::Value GemmHalf(const Napi::CallbackInfo& info) {
@@ -337,6 +345,7 @@ Napi::Object InitQuant(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
+  exports.Set("gemmRoundedBf16", Napi::Function::New(env, GemmRoundedBf16));
   exports.Set("gemmHalf", Napi::Function::New(env, GemmHalf));
   exports.Set("gemv", Napi::Function::New(env, Gemv));
   exports.Set("convert", Napi::Function::New(env, Convert));

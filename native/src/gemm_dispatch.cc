@@ -2,6 +2,9 @@
 #include "cpu_features.h"
 #include "kernels.h"
 
+#include <cstddef>
+#include <vector>
+
 namespace shorten {
 namespace {
 
@@ -38,6 +41,28 @@ void gemmHalf(const GemmHalfArgs& p) {
     case Isa::Avx2: return gemmHalfAvx2(p);
     default: return gemmHalfPortable(p);
   }
+}
+
+void gemmRoundedBf16(const GemmF32Args& p) {
+  if (p.m <= 0 || p.n <= 0) return;
+  if (p.k <= 0 || p.alpha == 0.0f) return scaleC(p.c, p.ldc, p.m, p.n, p.beta);
+  if (activeIsa() == Isa::Avx512 && amxActive()) return gemmRoundedAmx(p);
+  // Elsewhere: the f32 GEMM on copies rounded to bf16, packed tight.
+  auto rounded = [](const float* src, int64_t rows, int64_t cols, int64_t ld) {
+    std::vector<float> out(static_cast<size_t>(rows * cols));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < cols; ++j) out[r * cols + j] = bf16ToF32(f32ToBf16(src[r * ld + j]));
+    return out;
+  };
+  const int64_t aRows = p.transA ? p.k : p.m, aCols = p.transA ? p.m : p.k;
+  const int64_t bRows = p.transB ? p.n : p.k, bCols = p.transB ? p.k : p.n;
+  const std::vector<float> a = rounded(p.a, aRows, aCols, p.lda), b = rounded(p.b, bRows, bCols, p.ldb);
+  GemmF32Args q = p;
+  q.a = a.data();
+  q.lda = aCols;
+  q.b = b.data();
+  q.ldb = bCols;
+  gemmF32(q);
 }
 
 void gemv(const GemvArgs& p) {

@@ -1,7 +1,8 @@
-// AMX GEMM for bf16 weights (Intel Sapphire Rapids and later): C = alpha·A·op(B) + beta·C with A
-// f32 rounded to bf16 (nearest even, as the AVX512-BF16 path and PyTorch do) and f32 accumulation in
-// tile registers. On such hosts VDPBF16PS runs at half the FMA rate, so the AVX512-BF16 kernel reads
-// below our own f32 GEMM; the tiles do 16×16×32 products per instruction.
+// AMX GEMM (Intel Sapphire Rapids and later): C = alpha·op(A)·op(B) + beta·C with A f32 rounded to
+// bf16 (nearest even, as the AVX512-BF16 path and PyTorch do), B bf16 (a weight) or f32 rounded the
+// same way (the weight gradient of bf16 training, dW = dYᵀ·X), and f32 accumulation in tile
+// registers. On such hosts VDPBF16PS runs at half the FMA rate, so the AVX512-BF16 kernel reads below
+// our own f32 GEMM; the tiles do 16×16×32 products per instruction.
 //
 // Layout: A is rounded into a row-major bf16 copy padded to 32 rows and a multiple of 32 k; each
 // thread packs its own B panels (kKC k × kNC columns) into 16-column × 32-k tiles in the pair order
@@ -27,6 +28,21 @@ namespace {
 constexpr int64_t kKC = 512;  // k per packed panel (16 tiles of 32)
 constexpr int64_t kNC = 256;  // columns per packed panel (16 tiles of 16): 256 KB of L2
 constexpr int64_t kTile = 16 * 32;  // bf16 values in one tile
+
+// One product: A f32 (m×k, or stored k×m when transA), B bf16 or f32 (k×n, or stored n×k when transB).
+struct Operands {
+  bool transA, transB;
+  int64_t m, n, k;
+  float alpha;
+  const float* a;
+  int64_t lda;
+  const uint16_t* bHalf;  // one of bHalf, bF32
+  const float* bF32;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+};
 
 struct TileConfig {
   uint8_t palette;
@@ -79,8 +95,30 @@ inline void transpose16(__m512i r[16]) {
   }
 }
 
-// Rows [i0, i1) of A rounded to bf16 into the padded copy (row stride kp; zeros past k).
-void roundA(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t kp, uint16_t* dst) {
+inline __m512 loadF32(const float* src, int64_t valid) { return _mm512_maskz_loadu_ps(mask16(valid), src); }
+
+// Rows [i0, i1) (a multiple of 16 apart) of a transposed A (stored k×m) rounded to bf16 into the
+// padded copy: 16×16 blocks transposed in registers, two of them (32 k) per bf16 store.
+void roundATransposed(const Operands& p, int64_t i0, int64_t i1, int64_t kp, uint16_t* dst) {
+  for (int64_t ib = i0; ib < i1; ib += 16) {
+    for (int64_t l = 0; l < kp; l += 32) {
+      __m512i lo[16], hi[16];
+      for (int q = 0; q < 16; ++q) {
+        lo[q] = l + q < p.k ? (__m512i)loadF32(p.a + (l + q) * p.lda + ib, p.m - ib) : _mm512_setzero_si512();
+        hi[q] = l + 16 + q < p.k ? (__m512i)loadF32(p.a + (l + 16 + q) * p.lda + ib, p.m - ib) : _mm512_setzero_si512();
+      }
+      transpose16(lo);
+      transpose16(hi);
+      for (int j = 0; j < 16; ++j)
+        _mm512_storeu_si512(dst + (ib + j) * kp + l,
+                            (__m512i)_mm512_cvtne2ps_pbh((__m512)hi[j], (__m512)lo[j]));
+    }
+  }
+}
+
+// Rows [i0, i1) of A rounded to bf16 into the padded copy (row stride kp; zeros past k and m).
+void roundA(const Operands& p, int64_t i0, int64_t i1, int64_t kp, uint16_t* dst) {
+  if (p.transA) return roundATransposed(p, i0, i1, kp, dst);
   for (int64_t i = i0; i < i1; ++i) {
     uint16_t* out = dst + i * kp;
     if (i >= p.m) {
@@ -96,24 +134,48 @@ void roundA(const GemmHalfArgs& p, int64_t i0, int64_t i1, int64_t kp, uint16_t*
   }
 }
 
+// 16 consecutive values of an f32 B row rounded to bf16 (zeros past `valid`).
+inline __m256i roundedRow(const float* src, int64_t valid) {
+  return (__m256i)_mm512_cvtneps_pbh(loadF32(src, valid));
+}
+
 // One tile of B for columns [c0, c0 + 16) and k [l0, l0 + 32), in TDPBF16PS pair order: row r holds,
 // for each column, the bf16 pair at k l0 + 2r, l0 + 2r + 1. Out-of-range columns and k are zeros.
-void packTile(const GemmHalfArgs& p, int64_t c0, int64_t l0, uint16_t* tile) {
+void packTile(const Operands& p, int64_t c0, int64_t l0, uint16_t* tile) {
   __m512i r[16];
-  if (p.transB) {
+  if (p.bF32 && p.transB) {
+    // f32 B stored n×k: 32 k of column c rounded into 16 pairs, then transposed as for bf16.
+    for (int c = 0; c < 16; ++c) {
+      if (c0 + c >= p.n) {
+        r[c] = _mm512_setzero_si512();
+        continue;
+      }
+      const float* row = p.bF32 + (c0 + c) * p.ldb + l0;
+      r[c] = (__m512i)_mm512_cvtne2ps_pbh(loadF32(row + 16, p.k - l0 - 16), loadF32(row, p.k - l0));
+    }
+    transpose16(r);
+  } else if (p.bF32) {
+    // f32 B stored k×n: rows l0 + 2r and l0 + 2r + 1 rounded and interleaved.
+    for (int q = 0; q < 16; ++q) {
+      const int64_t l = l0 + 2 * q;
+      const __m256i lo = l < p.k ? roundedRow(p.bF32 + l * p.ldb + c0, p.n - c0) : _mm256_setzero_si256();
+      const __m256i hi = l + 1 < p.k ? roundedRow(p.bF32 + (l + 1) * p.ldb + c0, p.n - c0) : _mm256_setzero_si256();
+      r[q] = _mm512_or_si512(_mm512_cvtepu16_epi32(lo), _mm512_slli_epi32(_mm512_cvtepu16_epi32(hi), 16));
+    }
+  } else if (p.transB) {
     // B stored n×k: column c is a row of the weight, its pairs already adjacent; 16 such rows
     // transposed (as 32-bit words) give the pair rows.
     const __mmask32 km = l0 + 32 <= p.k ? __mmask32(0xffffffffu) : __mmask32((1ull << std::max<int64_t>(p.k - l0, 0)) - 1);
     for (int c = 0; c < 16; ++c)
-      r[c] = c0 + c < p.n ? _mm512_maskz_loadu_epi16(km, p.b + (c0 + c) * p.ldb + l0) : _mm512_setzero_si512();
+      r[c] = c0 + c < p.n ? _mm512_maskz_loadu_epi16(km, p.bHalf + (c0 + c) * p.ldb + l0) : _mm512_setzero_si512();
     transpose16(r);
   } else {
     // B stored k×n: pair row r interleaves k rows l0 + 2r and l0 + 2r + 1 over the 16 columns.
     const __mmask16 cm = mask16(p.n - c0);
     for (int q = 0; q < 16; ++q) {
       const int64_t l = l0 + 2 * q;
-      const __m256i lo = l < p.k ? _mm256_maskz_loadu_epi16(cm, p.b + l * p.ldb + c0) : _mm256_setzero_si256();
-      const __m256i hi = l + 1 < p.k ? _mm256_maskz_loadu_epi16(cm, p.b + (l + 1) * p.ldb + c0) : _mm256_setzero_si256();
+      const __m256i lo = l < p.k ? _mm256_maskz_loadu_epi16(cm, p.bHalf + l * p.ldb + c0) : _mm256_setzero_si256();
+      const __m256i hi = l + 1 < p.k ? _mm256_maskz_loadu_epi16(cm, p.bHalf + (l + 1) * p.ldb + c0) : _mm256_setzero_si256();
       r[q] = _mm512_or_si512(_mm512_cvtepu16_epi32(lo), _mm512_slli_epi32(_mm512_cvtepu16_epi32(hi), 16));
     }
   }
@@ -122,7 +184,7 @@ void packTile(const GemmHalfArgs& p, int64_t c0, int64_t l0, uint16_t* tile) {
 
 // C[i0.., j0..] (rows < m, columns < jEnd) = alpha·blk + (first ? beta·C : C), blk a 32×32 f32
 // block. jEnd is the end of this thread's panel: columns past it belong to another thread.
-void foldBlock(const GemmHalfArgs& p, const float* blk, int64_t i0, int64_t j0, int64_t jEnd, bool first) {
+void foldBlock(const Operands& p, const float* blk, int64_t i0, int64_t j0, int64_t jEnd, bool first) {
   const int64_t rows = std::min<int64_t>(32, p.m - i0);
   const __mmask16 m0 = mask16(jEnd - j0), m1 = mask16(jEnd - j0 - 16);
   const __m512 va = _mm512_set1_ps(p.alpha), vb = _mm512_set1_ps(first ? p.beta : 1.0f);
@@ -139,7 +201,7 @@ void foldBlock(const GemmHalfArgs& p, const float* blk, int64_t i0, int64_t j0, 
 }
 
 // The columns [jBegin, jEnd) of C (multiples of 16 but the last), all rows, on one thread.
-void runColumns(const GemmHalfArgs& p, const uint16_t* a, int64_t kp, int64_t mp, int64_t jBegin, int64_t jEnd) {
+void runColumns(const Operands& p, const uint16_t* a, int64_t kp, int64_t mp, int64_t jBegin, int64_t jEnd) {
   configureTiles();
   alignas(64) float blk[32 * 32];
   for (int64_t jc = jBegin; jc < jEnd; jc += kNC) {
@@ -187,9 +249,7 @@ void runColumns(const GemmHalfArgs& p, const uint16_t* a, int64_t kp, int64_t mp
   _tile_release();
 }
 
-}  // namespace
-
-void gemmHalfAmx(const GemmHalfArgs& p) {
+void runAmx(const Operands& p) {
   const int64_t kp = (p.k + 31) / 32 * 32;
   const int64_t mp = (p.m + 31) / 32 * 32;
   uint16_t* a = sharedA.reserve<uint16_t>(static_cast<size_t>(mp * kp));
@@ -200,6 +260,16 @@ void gemmHalfAmx(const GemmHalfArgs& p) {
     const int64_t t0 = tiles * tid / nthreads, t1 = tiles * (tid + 1) / nthreads;
     if (t1 > t0) runColumns(p, a, kp, mp, 16 * t0, std::min(p.n, 16 * t1));
   });
+}
+
+}  // namespace
+
+void gemmHalfAmx(const GemmHalfArgs& p) {
+  runAmx({false, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, nullptr, p.ldb, p.beta, p.c, p.ldc});
+}
+
+void gemmRoundedAmx(const GemmF32Args& p) {
+  runAmx({p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, nullptr, p.b, p.ldb, p.beta, p.c, p.ldc});
 }
 
 }  // namespace shorten

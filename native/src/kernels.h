@@ -70,6 +70,11 @@ void gemmHalfAvx2(const GemmHalfArgs& p);
 void gemmHalfAvx512(const GemmHalfArgs& p);
 // bf16 B on AMX tiles (A rounded to bf16, f32 accumulation); only when amxActive().
 void gemmHalfAmx(const GemmHalfArgs& p);
+// C = alpha·op(A)·op(B) + beta·C with both operands f32 rounded to bf16 (nearest even) and f32
+// accumulation: the products of bf16 training (e.g. dW = dYᵀ·X). AMX tiles where amxActive(),
+// elsewhere the f32 GEMM on rounded copies.
+void gemmRoundedBf16(const GemmF32Args& p);
+void gemmRoundedAmx(const GemmF32Args& p);
 // f16 B through the f32 blocked driver (B widened exactly while packed); the AVX-512 f16 path.
 void gemmF16BAvx512(const GemmHalfArgs& p);
 // transB (Linear weight) products of 2..kSmallM activation rows: weight rows streamed once, no packing.

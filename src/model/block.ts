@@ -12,6 +12,7 @@ import { linear } from '../tensor/ops/linear.js';
 import { rmsnorm } from '../tensor/ops/rmsnorm.js';
 import { rope } from '../tensor/ops/rope.js';
 import { siluGate } from '../tensor/ops/silu-gate.js';
+import { isRecording } from '../tensor/tape.js';
 import type { FloatKind, Tensor, Weight } from '../tensor/tensor.js';
 import type { LlamaConfig } from './config.js';
 import type { RotaryTable } from './rotary.js';
@@ -110,20 +111,32 @@ export function runBlock(
   const p = layerPrefix(layer);
   const opt = (n: string): Weight | null => src.get(n) ?? null;
   const project: Projection = o.project ?? ((x, name, bias) => linear(x, need(src, name), bias));
+  // With no tape, nothing keeps a block's temporaries once the next op has read them: their buffers
+  // go back to the pool for the next op (and block) to take. A tape's closures hold them, so not then.
+  const free = !isRecording();
+  const done = (...ts: Tensor[]): void => {
+    if (free) for (const t of ts) t.release();
+  };
   if (!o.skipAttention && !c.prunedAttention.includes(layer)) {
     const x = rmsnorm(h, need(src, `${p}input_layernorm.weight`), c.rmsNormEps);
     o.taps?.attnInput?.(x);
     let q = project(x, `${p}self_attn.q_proj.weight`, opt(`${p}self_attn.q_proj.bias`));
     let k = project(x, `${p}self_attn.k_proj.weight`, opt(`${p}self_attn.k_proj.bias`));
     const v = project(x, `${p}self_attn.v_proj.weight`, opt(`${p}self_attn.v_proj.bias`));
+    done(x);
     if (c.qkNorm) {
       // Each head's D values normalized on their own (the norm weight is D wide).
-      q = rmsnorm(q, need(src, `${p}self_attn.q_norm.weight`), c.rmsNormEps);
-      k = rmsnorm(k, need(src, `${p}self_attn.k_norm.weight`), c.rmsNormEps);
+      const [q0, k0] = [q, k];
+      q = rmsnorm(q0, need(src, `${p}self_attn.q_norm.weight`), c.rmsNormEps);
+      k = rmsnorm(k0, need(src, `${p}self_attn.k_norm.weight`), c.rmsNormEps);
+      done(q0, k0);
     }
+    const qr = rope(q, shape.positions, c.headDim, shape.rotary);
+    const kr = rope(k, shape.positions, c.headDim, shape.rotary);
+    done(q, k);
     const a = attention(
-      rope(q, shape.positions, c.headDim, shape.rotary),
-      rope(k, shape.positions, c.headDim, shape.rotary),
+      qr,
+      kr,
       v,
       {
         batch: shape.batch,
@@ -134,8 +147,12 @@ export function runBlock(
       },
       shape.keyPadding,
     );
+    done(qr, kr, v);
     o.taps?.oInput?.(a);
-    h = add(h, project(a, `${p}self_attn.o_proj.weight`, null));
+    const out = project(a, `${p}self_attn.o_proj.weight`, null);
+    done(a);
+    h = add(h, out);
+    done(out);
   }
   o.onMid?.(h);
   if (!o.skipMlp && !c.prunedMlp.includes(layer)) {
@@ -143,9 +160,14 @@ export function runBlock(
     o.taps?.mlpInput?.(x);
     const gate = project(x, `${p}mlp.gate_proj.weight`, null);
     const up = project(x, `${p}mlp.up_proj.weight`, null);
+    done(x);
     const s = siluGate(gate, up);
+    done(gate, up);
     o.taps?.downInput?.(s);
-    h = add(h, project(s, `${p}mlp.down_proj.weight`, null));
+    const down = project(s, `${p}mlp.down_proj.weight`, null);
+    done(s);
+    h = add(h, down);
+    done(down);
   }
   return h;
 }

@@ -26,6 +26,21 @@ export interface NativeBinding {
     c: Float32Array,
     ldc: number,
   ): void;
+  gemmRoundedBf16(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
   gemmHalf(
     transB: boolean,
     m: number,

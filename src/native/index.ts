@@ -27,9 +27,22 @@ export interface GemmF32Options {
 
 /** C = alpha·op(A)·op(B) + beta·C, all f32, row-major. beta = 0 (the default) ignores C's contents. */
 export function gemmF32(o: GemmF32Options): void {
+  callF32Like(binding.gemmF32, o);
+}
+
+/**
+ * The same product with A and B rounded to bf16 (nearest even) and f32 accumulation: the weight
+ * gradient of bf16 training, on AMX tiles where the CPU has them.
+ */
+export function gemmRoundedBf16(o: GemmF32Options): void {
+  callF32Like(binding.gemmRoundedBf16, o);
+}
+
+function callF32Like(fn: typeof binding.gemmF32, o: GemmF32Options): void {
   const transA = o.transA ?? false;
   const transB = o.transB ?? false;
-  binding.gemmF32(
+  fn.call(
+    binding,
     transA,
     transB,
     o.m,

@@ -44,10 +44,53 @@ export class Tensor {
   static zeros(shape: readonly number[], kind: FloatKind, requiresGrad = false): Tensor {
     return new Tensor(shape, allocFloat(kind, elementCount(shape)), requiresGrad);
   }
+
+  /**
+   * Hands this tensor's buffers back for reuse by later allocations. Only for a tensor nothing else
+   * will read again: the temporaries of a no-grad block forward, once the block is done with them.
+   */
+  release(): void {
+    releaseFloat(this.data);
+    if (this.grad) releaseFloat(this.grad);
+    this.grad = null;
+  }
 }
 
+/**
+ * Released f32 buffers by length, for the next allocation of that length: a no-grad forward's block
+ * temporaries come back for the next block, and zero-filling a warm buffer costs far less than
+ * fresh pages (allocation was 10-17% of a forward's time).
+ */
+const pool = new Map<number, Float32Array[]>();
+/** The buffers in the pool now: a buffer released twice must not be handed out twice. */
+const pooled = new Set<Float32Array>();
+let pooledBytes = 0;
+const POOL_LIMIT_BYTES = 1 << 30;
+
 export function allocFloat(kind: FloatKind, n: number): FloatArray {
-  return profiled('allocation', () => (kind === 'f64' ? new Float64Array(n) : new Float32Array(n)));
+  return profiled('allocation', () => {
+    if (kind === 'f32') {
+      const reused = pool.get(n)?.pop();
+      if (reused) {
+        pooled.delete(reused);
+        pooledBytes -= reused.byteLength;
+        return reused.fill(0);
+      }
+      return new Float32Array(n);
+    }
+    return new Float64Array(n);
+  });
+}
+
+/** Returns a buffer to the pool (f32 buffers of their own, not views; others are left to the collector). */
+function releaseFloat(a: FloatArray): void {
+  if (!(a instanceof Float32Array) || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+  if (pooled.has(a) || pooledBytes + a.byteLength > POOL_LIMIT_BYTES) return;
+  let list = pool.get(a.length);
+  if (!list) pool.set(a.length, (list = []));
+  list.push(a);
+  pooled.add(a);
+  pooledBytes += a.byteLength;
 }
 
 /**
