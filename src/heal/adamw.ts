@@ -1,6 +1,8 @@
 // AdamW with decoupled weight decay (Loshchilov & Hutter; PyTorch's torch.optim.AdamW update order)
-// over f32 master weights, and clipping by the global gradient norm.
+// over f32 master weights (and their bf16 compute copies in bf16 training), and clipping by the
+// global gradient norm.
 import { adamwUpdateF32, scaleInPlaceF32, sumSquaresF32 } from '../native/ops.js';
+import { f32ToBf16 } from '../native/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface AdamWOptions {
@@ -52,6 +54,8 @@ export class AdamW {
         sqrtBc2,
         eps,
       });
+      // bf16 training: products read the bf16 copy, so it follows the updated f32 master.
+      if (p.bf16) f32ToBf16(w as Float32Array, p.bf16);
     }
   }
 }

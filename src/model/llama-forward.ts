@@ -1,6 +1,7 @@
 // The LLaMA-family forward pass over the shared block (block.ts), so one code path serves evaluation
 // (no tape: nothing kept alive), pruning criteria (block hooks, activation gradients) and training
 // (a tape, gradients for the parameters made trainable, LoRA-wrapped Linears).
+import { f32ToBf16 } from '../native/index.js';
 import { crossEntropy } from '../tensor/ops/cross-entropy.js';
 import { linear } from '../tensor/ops/linear.js';
 import type { Tape } from '../tensor/tape.js';
@@ -31,6 +32,12 @@ export interface BuildModelOptions {
   kind?: FloatKind;
   /** Weights to copy into trainable Tensors (with gradients); all others stay frozen. */
   trainable?: Iterable<string> | ((name: string) => boolean);
+  /**
+   * 'bf16': mixed-precision training, as PyTorch trains a bf16 checkpoint: trainable matrices keep an
+   * f32 master for the optimizer and a bf16 copy every product reads (forward, dX and dW from
+   * bf16-rounded operands, f32 accumulation). 'f32' (default): exact f32 products.
+   */
+  compute?: 'f32' | 'bf16';
 }
 
 /**
@@ -57,7 +64,10 @@ export function buildModel(source: ModelWeights, options: BuildModelOptions = {}
     // A private copy: training must never write into the (possibly mmapped) source.
     const values = weightValues(w, kind);
     const data: FloatArray = kind === 'f64' ? Float64Array.from(values) : Float32Array.from(values);
-    weights.set(name, new Tensor(w.shape, data, trainable));
+    const t = new Tensor(w.shape, data, trainable);
+    if (trainable && options.compute === 'bf16' && kind === 'f32' && w.shape.length === 2)
+      t.bf16 = f32ToBf16(data as Float32Array);
+    weights.set(name, t);
   }
   return { config: source.config, kind, weights };
 }

@@ -119,7 +119,7 @@ function halfCode(t: HalfType): WeightCode {
   throw new RangeError(`unknown half type '${String(t)}': expected 'bf16' or 'f16'`);
 }
 
-export function f32ToBf16(src: Float32Array, dst = new Uint16Array(src.length)): Uint16Array {
+export function f32ToBf16(src: Float32Array, dst: Uint16Array = new Uint16Array(src.length)): Uint16Array {
   binding.convert(0, src, dst);
   return dst;
 }

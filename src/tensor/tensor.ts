@@ -11,6 +11,11 @@ export type FloatKind = 'f32' | 'f64';
 export class Tensor {
   /** Allocated on first use by a backward pass; same float type as `data`. */
   grad: FloatArray | null = null;
+  /**
+   * bf16 training (mixed precision): a bf16 copy of `data` that products read instead, with `data`
+   * the f32 master the optimizer updates (and then rounds into this copy again). Null: f32 compute.
+   */
+  bf16: Uint16Array | null = null;
 
   constructor(
     readonly shape: readonly number[],

@@ -1,8 +1,9 @@
 // The Linear layer y = x·Wᵀ + b with W [out, in] as checkpoints store it. In f32 the products go to
 // the GEMM kernels (NT forward, NN for dX = dY·W, TN for dW = dYᵀ·X), reading bf16/f16 weights in
-// place and GGML-quantized ones expanded into scratch just before the product; in f64 (gradient
-// checks) they are plain loops.
-import { gemmF32, gemmHalf } from '../../native/index.js';
+// place and GGML-quantized ones expanded into scratch just before the product; a bf16 weight (stored,
+// or a trainable one's compute copy) gets its dW from bf16-rounded operands too (bf16 training). In
+// f64 (gradient checks) they are plain loops.
+import { gemmF32, gemmHalf, gemmRoundedBf16 } from '../../native/index.js';
 import { recordingTape } from '../tape.js';
 import type { FloatArray, Weight } from '../tensor.js';
 import { Tensor, isTensor } from '../tensor.js';
@@ -10,10 +11,23 @@ import { expandedF32, expandedRowsF32, expansionChunkRows, weightValues } from '
 import { isQuantized } from '../../model/weights.js';
 import type { HalfType } from '../../native/index.js';
 
-/** A frozen bf16/f16 weight the half GEMM reads as stored, or null when it must be f32 first. */
+/**
+ * A weight the half GEMM reads: a frozen bf16/f16 weight as stored, or a trainable one's bf16 compute
+ * copy (mixed precision); null when it must be f32.
+ */
 function halfWeight(w: Weight): { bits: Uint16Array; type: HalfType } | null {
-  if (isTensor(w) || (w.dtype !== 'bf16' && w.dtype !== 'f16')) return null;
+  if (isTensor(w)) return w.bf16 ? { bits: w.bf16, type: 'bf16' } : null;
+  if (w.dtype !== 'bf16' && w.dtype !== 'f16') return null;
   return { bits: w.data as Uint16Array, type: w.dtype };
+}
+
+/**
+ * Whether a weight computes in bf16: its gradient then comes from bf16-rounded operands as well, as
+ * the forward's products already round their activations (a bf16 checkpoint's frozen weight, or a
+ * trainable one with a bf16 compute copy).
+ */
+function computesInBf16(w: Weight): boolean {
+  return isTensor(w) ? w.bf16 !== null : w.dtype === 'bf16';
 }
 
 /** An f32 view of a weight for the f32 GEMM: in place, widened once (cached), or expanded into scratch. */
@@ -95,7 +109,8 @@ export function linearBackward(
     if (dweight) {
       if (!(dweight instanceof Float32Array))
         throw new TypeError('linearBackward: f32 dout needs an f32 dweight');
-      gemmF32({ transA: true, m: Out, n: In, k: N, a: dout, b: inp, beta: 1, c: dweight });
+      const gemm = computesInBf16(weight) ? gemmRoundedBf16 : gemmF32;
+      gemm({ transA: true, m: Out, n: In, k: N, a: dout, b: inp, beta: 1, c: dweight });
     }
   } else {
     const w = weightValues(weight, 'f64');
