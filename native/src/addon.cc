@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -344,6 +346,12 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports);
 Napi::Object InitQuant(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Big typed arrays (activations, gradients: megabytes each, made and dropped every op) come from
+  // malloc. Above its default 128 KiB threshold each is a fresh mmap, and its first writes fault
+  // every page in: in a VM those faults cost more than the GEMM that writes them. Served from the
+  // heap instead, a dropped buffer's pages are reused warm by the next one.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
   exports.Set("gemmRoundedBf16", Napi::Function::New(env, GemmRoundedBf16));
   exports.Set("gemmHalf", Napi::Function::New(env, GemmHalf));

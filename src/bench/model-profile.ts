@@ -46,13 +46,17 @@ function timed(fn: () => void): number {
   return (performance.now() - t0) / 1000;
 }
 
-/** Profiles one forward (no grad) and one training step (all weights trainable) of `weights`. */
+/**
+ * Profiles one forward (no grad) and one training step (all weights trainable) of `weights`; a bf16
+ * model's step trains in bf16 (mixed precision), as PyTorch trains a bf16 model.
+ */
 export function profileModel(weights: ModelWeights, batch: number, seqLen: number): ModelProfile {
+  const compute = weights.tensors.get('model.embed_tokens.weight')?.dtype === 'bf16' ? 'bf16' : 'f32';
   const ids = new Int32Array(batch * seqLen);
   for (let i = 0; i < ids.length; i++) ids[i] = (i * 7919 + 13) % weights.config.vocabSize;
   const targets = nextTokenTargets(ids, batch, seqLen);
   const frozen = buildModel(weights);
-  const trainable = buildModel(weights, { trainable: () => true });
+  const trainable = buildModel(weights, { trainable: () => true, compute });
   const step = (profile: KernelProfile | null): [number, number] => {
     const tape = new Tape();
     if (profile) profile.phase = 'step forward';
