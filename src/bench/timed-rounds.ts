@@ -1,8 +1,9 @@
-// The timing rule's loop, shared by `bench generate`, the `run` benchmark stage and the findings:
-// interleaved rounds (each round times every model once, starting one model later than the last, so
-// a drift of the machine lands on every model alike) until every model's speed-up over the first
-// has a 95% interval within ±precision, or the time budget runs out. Timings and the clock come in
-// as functions, so the rule is tested with synthetic ones.
+// The timing rule's loop, shared by `bench generate`, the `run` benchmark stage, the findings and
+// every benchmark against PyTorch (torch-comparison.ts): interleaved rounds (each round times every
+// model once, starting one model later than the last, so a drift of the machine lands on every
+// model alike) until every model's speed-up over the first has a 95% interval within ±precision, or
+// the time budget runs out. Timings and the clock come in as functions, so the rule is tested with
+// synthetic ones.
 import { performance } from 'node:perf_hooks';
 import type { RatioEstimate } from './paired-ratio.js';
 import { estimateRatio, preciseEnough } from './paired-ratio.js';
