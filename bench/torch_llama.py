@@ -1,17 +1,16 @@
-"""The PyTorch side of `shorten bench model`: a plain LLaMA (as HF's modeling_llama computes it)
-on the same synthetic shapes, timed the same way. Prints one JSON object on stdout.
+"""The PyTorch side of `shorten bench model`: a plain LLaMA (as HF's modeling_llama computes it) on
+the same synthetic shapes, in f32 or entirely in bf16 (model.to(torch.bfloat16): weights, rotary
+tables, activations, attention, logits and gradients), and the three workloads the benchmark times:
+a no-grad forward, a forward + backward, and batch-1 greedy decoding with a KV cache.
 
-Usage: python3 bench/torch_llama.py '{"hidden":2048,"layers":16,"heads":16,"kv_heads":4,
-        "mlp":5632,"vocab":32000,"batch":8,"seq":128,"decode_tokens":32,"runs":3,"threads":2}'
+Run through bench/torch_worker.py, which times one call at a time so rounds interleave with ours.
 """
-import json
 import math
-import statistics
-import sys
-import time
 
 import torch
 import torch.nn.functional as F
+
+DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16}
 
 
 def rms_norm(x, w, eps=1e-5):
@@ -57,7 +56,8 @@ class Block(torch.nn.Module):
         v = v.repeat_interleave(rep, dim=1)
         att = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
         if t > 1:
-            mask = torch.full((t, k.shape[2]), float("-inf")).triu(k.shape[2] - t + 1)
+            # In the activations' dtype: an f32 mask would promote bf16 scores to f32.
+            mask = torch.full((t, k.shape[2]), float("-inf"), dtype=att.dtype).triu(k.shape[2] - t + 1)
             att = att + mask
         y = (att.softmax(-1) @ v).transpose(1, 2).reshape(b, t, -1)
         x = x + self.o(y)
@@ -73,15 +73,18 @@ class Llama(torch.nn.Module):
         self.blocks = torch.nn.ModuleList([Block(c) for _ in range(c["layers"])])
         self.norm = torch.nn.Parameter(torch.ones(c["hidden"]))
         self.head = torch.nn.Linear(c["hidden"], c["vocab"], bias=False)
+        if c.get("tie"):
+            self.head.weight = self.embed.weight
         hd = c["hidden"] // c["heads"]
-        inv = 1.0 / (10000 ** (torch.arange(0, hd, 2).float() / hd))
-        self.inv = inv
+        self.inv = 1.0 / (10000 ** (torch.arange(0, hd, 2).float() / hd))
 
     def rope(self, start, t):
         pos = torch.arange(start, start + t).float()
         f = torch.outer(pos, self.inv)
         e = torch.cat([f, f], dim=-1)
-        return e.cos(), e.sin()
+        # In the model's dtype, so bf16 q and k stay bf16 after the rotation.
+        dtype = self.norm.dtype
+        return e.cos().to(dtype), e.sin().to(dtype)
 
     def forward(self, ids, caches=None, start=0):
         x = self.embed(ids)
@@ -91,37 +94,44 @@ class Llama(torch.nn.Module):
         return self.head(rms_norm(x, self.norm))
 
 
-def median_time(fn, runs):
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def main():
-    c = json.loads(sys.argv[1])
-    torch.set_num_threads(c["threads"])
+def build(c):
+    """The model at c's shape, matrices normal with std 0.02 and norms at 1 as ours, in c["dtype"]."""
     torch.manual_seed(0)
     model = Llama(c)
-    for p in model.parameters():
-        torch.nn.init.normal_(p, std=0.02)
-    ids = torch.randint(0, c["vocab"], (c["batch"], c["seq"]))
-    tokens = c["batch"] * c["seq"]
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 2:
+                torch.nn.init.normal_(p, std=0.02)
+    return model.to(DTYPES[c.get("dtype", "f32")])
 
-    def fwd():
+
+def runs_in(model, c):
+    """What runs in which dtype on this side, for the benchmark's output."""
+    dtypes = sorted({str(p.dtype).replace("torch.", "") for p in model.parameters()})
+    if c.get("dtype", "f32") == "bf16":
+        return (
+            "model.to(torch.bfloat16): parameters (%s), rotary tables, activations, attention, softmax, "
+            "logits and gradients all bf16" % ", ".join(dtypes)
+        )
+    return "parameters (%s), activations and gradients f32" % ", ".join(dtypes)
+
+
+def model_ops(c):
+    """The three workloads of `bench model`, each run once per call."""
+    model = build(c)
+    ids = torch.randint(0, c["vocab"], (c["batch"], c["seq"]))
+
+    def forward(_req):
         with torch.no_grad():
             model(ids)
 
-    def fwd_bwd():
+    def forward_backward(_req):
         model.zero_grad(set_to_none=True)
         logits = model(ids[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, c["vocab"]), ids[:, 1:].reshape(-1))
         loss.backward()
 
-    def decode():
+    def decode(_req):
         with torch.no_grad():
             caches = [dict() for _ in range(c["layers"])]
             tok = ids[:1, :1]
@@ -129,15 +139,9 @@ def main():
                 logits = model(tok, caches, s)
                 tok = logits[:, -1:].argmax(-1)
 
-    out = {
-        "torch_version": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "forward_tokens_per_s": tokens / median_time(fwd, c["runs"]),
-        "train_tokens_per_s": c["batch"] * (c["seq"] - 1) / median_time(fwd_bwd, c["runs"]),
-        "decode_tokens_per_s": c["decode_tokens"] / median_time(decode, c["runs"]),
-    }
-    print(json.dumps(out))
+    def release(_req):
+        # Between our rounds this process holds its weights only, not a step's gradients.
+        model.zero_grad(set_to_none=True)
 
-
-if __name__ == "__main__":
-    main()
+    ops = {"forward": forward, "forward_backward": forward_backward, "decode": decode, "release": release}
+    return ops, runs_in(model, c)

@@ -1,22 +1,17 @@
-"""The PyTorch side of `shorten bench train`: one training step (forward, backward, clipping,
-AdamW) of LoRA (PEFT's formulation: x·Wᵀ + alpha/r · dropout(x)·Aᵀ·Bᵀ on every Linear of every
-block, base frozen) and of full-parameter training, on the same synthetic shapes. Prints JSON.
+"""The PyTorch side of `shorten bench train`: one training step (forward, backward, clipping, AdamW)
+of LoRA (PEFT's formulation: x·Wᵀ + alpha/r · dropout(x)·Aᵀ·Bᵀ on every Linear of every block, base
+frozen) or of full-parameter training, on the same synthetic shapes. In bf16 the whole model is
+bf16 (model.to(torch.bfloat16)): weights, adapters, activations, gradients and AdamW's state.
 
-Usage: python3 bench/torch_train.py '{"hidden":2048,"layers":2,"heads":16,"kv_heads":4,
-        "mlp":5632,"vocab":8192,"batch":1,"seq":128,"runs":3,"threads":2,"r":8,"alpha":16,"dropout":0.05}'
+Run through bench/torch_worker.py ({"mode": "lora"} or {"mode": "full"}), which times one step per
+call so rounds interleave with ours.
 """
-import json
 import math
-import os
-import statistics
-import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_llama import Llama  # noqa: E402
+from torch_llama import DTYPES, build, runs_in
 
 
 class LoraLinear(torch.nn.Module):
@@ -33,28 +28,27 @@ class LoraLinear(torch.nn.Module):
         return self.base(x) + (self.drop(x) @ self.A.t() @ self.B.t()) * self.scale
 
 
-def build(c, lora):
-    torch.manual_seed(0)
-    model = Llama(c)
-    for p in model.parameters():
-        torch.nn.init.normal_(p, std=0.02)
+def build_for(c, lora):
+    model = build(c)
     if lora:
         for p in model.parameters():
             p.requires_grad_(False)
         for blk in model.blocks:
             for name in ["q", "k", "v", "o", "gate", "up", "down"]:
                 setattr(blk, name, LoraLinear(getattr(blk, name), c["r"], c["alpha"], c["dropout"]))
+        model.to(DTYPES[c.get("dtype", "f32")])
     model.train()
     return model
 
 
-def step_time(c, lora):
-    model = build(c, lora)
+def train_ops(c):
+    lora = c["mode"] == "lora"
+    model = build_for(c, lora)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-5, weight_decay=0.0)
     ids = torch.randint(0, c["vocab"], (c["batch"], c["seq"]))
 
-    def step():
+    def step(_req):
         logits = model(ids)
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, c["vocab"]), ids[:, 1:].reshape(-1))
         loss.backward()
@@ -62,27 +56,7 @@ def step_time(c, lora):
         opt.step()
         opt.zero_grad(set_to_none=False)
 
-    step()
-    times = []
-    for _ in range(c["runs"]):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def main():
-    c = json.loads(sys.argv[1])
-    torch.set_num_threads(c["threads"])
-    tokens = c["batch"] * c["seq"]
-    out = {
-        "torch_version": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "lora_tokens_per_s": tokens / step_time(c, True),
-        "full_tokens_per_s": tokens / step_time(c, False),
-    }
-    print(json.dumps(out))
-
-
-if __name__ == "__main__":
-    main()
+    about = runs_in(model, c) + (
+        "; LoRA adapters r=%d on the frozen base" % c["r"] if lora else "; AdamW state in the parameters' dtype"
+    )
+    return {"step": step}, about

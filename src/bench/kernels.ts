@@ -1,7 +1,7 @@
 // The kernel benchmark: GEMM and GEMV on the model shapes that matter, as ratios to the
 // machine's FMA peak (and the FMA rate it sustains) and read bandwidth, all measured by the addon in
-// the same run, and, where PyTorch is installed, against torch.matmul on the same shapes, each shape
-// run by both within seconds of each other.
+// the same run, and, where PyTorch runs on an optimized BLAS, against torch.matmul on the same shapes
+// and forms, in rounds that alternate short batches of ours and PyTorch's (the timing rule).
 import { performance } from 'node:perf_hooks';
 import {
   gemmF32,
@@ -14,7 +14,11 @@ import {
   measureReadGbps,
   measureSustainedGflops,
 } from '../native/index.js';
-import { findTorchPython, runTorchScript } from './torch-runner.js';
+import type { RatioEstimate } from './paired-ratio.js';
+import { compareRounds } from './torch-comparison.js';
+import type { TorchReference } from './torch-runner.js';
+import { formatTorchReference, torchReference } from './torch-runner.js';
+import { TorchWorker } from './torch-worker.js';
 
 export interface GemmRow {
   kernel: 'gemm';
@@ -35,7 +39,12 @@ export interface GemmRow {
   ratio_to_peak_beside: number;
   /** torch.matmul on the same shape and form (bf16: both operands bf16), when PyTorch ran. */
   torch_gflops?: number;
+  /** Our rate over torch.matmul's: the median over interleaved rounds. */
   ratio_to_torch?: number;
+  /** Its 95% interval, and the rounds it came from (the timing rule). */
+  ratio_to_torch_estimate?: RatioEstimate;
+  /** Why there is no ratio to PyTorch or no interval for it. */
+  torch_note?: string;
 }
 export interface GemvRow {
   kernel: 'gemv';
@@ -63,14 +72,10 @@ export interface KernelBench {
   read_gbps: number;
   threads: number;
   /** The PyTorch that ran the comparison, or why there was none. */
-  torch: { version: string; threads: number } | { skipped: string };
+  torch: { version: string; threads: number; runs_in: string } | { skipped: string };
+  /** The PyTorch reference check and the environment it ran in; null with --no-torch. */
+  pytorch_reference: TorchReference | null;
   rows: (GemmRow | GemvRow)[];
-}
-
-interface TorchMatmul {
-  torch: string;
-  threads: number;
-  rows: { b: 'f32' | 'bf16'; trans: 'NN' | 'NT' | 'TN'; m: number; k: number; n: number; gflops: number }[];
 }
 
 /** Seconds of the FMA peak probe run right before each GEMM row. */
@@ -91,52 +96,69 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-function timeMedian(runs: number, fn: () => void): number {
-  fn(); // warm-up: page faults, packing buffers, thread wake-up
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
-}
-
 export async function benchKernels(opts: {
   runs: number;
   torch?: boolean;
+  /** Seconds of interleaved rounds per GEMM row (default 3). */
+  budgetS?: number;
+  precision?: number;
   log: (s: string) => void;
 }): Promise<KernelBench> {
   const runs = Math.max(1, opts.runs);
   const { threadCount } = await import('../native/index.js');
   const threads = threadCount();
+  const reference = opts.torch !== false ? torchReference(threads) : null;
   opts.log('measuring FMA peak, sustained FMA rate, the f32 micro-kernel and read bandwidth...');
   const peak = measurePeakGflops(1.0);
   const sustained = measureSustainedGflops(0.6);
   const f32Kernel = measureF32KernelGflops(0.6);
   const read = measureReadGbps(1 << 30, 5);
   let torch: KernelBench['torch'] = { skipped: 'disabled by --no-torch' };
-  if (opts.torch !== false) {
-    torch = findTorchPython()
-      ? { version: '', threads }
-      : { skipped: 'PyTorch is not installed (Debian: apt-get install python3-torch)' };
+  let worker: TorchWorker | null = null;
+  if (reference?.refused) torch = { skipped: reference.refused };
+  else if (reference) {
+    const started = await TorchWorker.start('kernels', {}, threads);
+    worker = started.worker;
+    torch = {
+      version: started.info.torch_version,
+      threads: started.info.threads,
+      runs_in: started.info.runs_in,
+    };
   }
+  const rounds = { budgetS: opts.budgetS ?? 3, precision: opts.precision ?? 0.05 };
   const rows: (GemmRow | GemvRow)[] = [];
   const shapes: [number, number, number][] = [
     [128, 2048, 2048],
     [512, 2048, 5632],
     [512, 5632, 2048],
   ];
-  const gemmRow = (
+  const gemmRow = async (
     b: GemmRow['b'],
     trans: GemmRow['trans'],
     m: number,
     k: number,
     n: number,
-    seconds: number,
-    peakBeside: number,
+    call: () => void,
   ) => {
-    const gflops = (2 * m * k * n) / seconds / 1e9;
+    const peakBeside = measurePeakGflops(PEAK_BESIDE_SECONDS);
+    // A round: `runs` calls of ours, then (or first, every other round) `runs` of torch.matmul.
+    const batch = () => {
+      const t0 = performance.now();
+      for (let i = 0; i < runs; i++) call();
+      return (performance.now() - t0) / 1000 / runs;
+    };
+    call(); // warm-up: page faults, packing buffers, thread wake-up
+    const w = worker;
+    const comparable = w !== null && b !== 'f16' && !(b === 'bf16' && trans === 'TN');
+    const c = await compareRounds({
+      ...rounds,
+      ours: batch,
+      torch: comparable
+        ? async () => (await w.run('matmul', { m, k, n, b, trans, calls: runs })).seconds
+        : null,
+      noTorch: w ? `no torch.matmul row for ${b} weights here` : 'skipped' in torch ? torch.skipped : '',
+    });
+    const gflops = (2 * m * k * n) / c.shorten_s / 1e9;
     const row: GemmRow = {
       kernel: 'gemm',
       a: 'f32',
@@ -151,44 +173,36 @@ export async function benchKernels(opts: {
       peak_beside_gflops: peakBeside,
       ratio_to_peak_beside: gflops / peakBeside,
     };
+    if (c.speedup && c.pytorch_s !== null) {
+      row.torch_gflops = (2 * m * k * n) / c.pytorch_s / 1e9;
+      row.ratio_to_torch = c.speedup.median;
+      row.ratio_to_torch_estimate = c.speedup;
+    }
+    if (c.note) row.torch_note = c.note;
     rows.push(row);
     opts.log(`gemm ${b} ${trans} ${m}x${k}x${n}: ${gflops.toFixed(1)} GFLOP/s`);
-    return row;
   };
-  for (const [m, k, n] of shapes) {
-    // PyTorch first, then ours, shape by shape: the comparison spans seconds, not the whole run.
-    let torchRows: TorchMatmul['rows'] = [];
-    if ('version' in torch) {
-      opts.log(`torch.matmul ${m}x${k}x${n}...`);
-      const r = runTorchScript<TorchMatmul>('torch_matmul.py', { shapes: [[m, k, n]], runs, threads });
-      torch = { version: r.torch, threads: r.threads };
-      torchRows = r.rows;
-    }
-    const compare = (row: GemmRow) => {
-      const t = torchRows.find((x) => x.b === row.b && x.trans === row.trans);
-      if (t) {
-        row.torch_gflops = t.gflops;
-        row.ratio_to_torch = row.gflops / t.gflops;
-      }
-    };
-    const a = randomArray(m * k);
-    const bf = randomArray(k * n);
-    const c = new Float32Array(m * n);
-    for (const trans of ['NN', 'NT', 'TN'] as const) {
-      const beside = measurePeakGflops(PEAK_BESIDE_SECONDS);
-      const t = timeMedian(runs, () =>
-        gemmF32({ transA: trans === 'TN', transB: trans === 'NT', m, n, k, a, b: bf, c }),
-      );
-      compare(gemmRow('f32', trans, m, k, n, t, beside));
-    }
-    for (const bType of ['bf16', 'f16'] as const) {
-      const bh = bType === 'bf16' ? f32ToBf16(bf) : f32ToF16(bf);
-      for (const trans of ['NT', 'NN'] as const) {
-        const beside = measurePeakGflops(PEAK_BESIDE_SECONDS);
-        const t = timeMedian(runs, () => gemmHalf({ transB: trans === 'NT', m, n, k, a, b: bh, bType, c }));
-        compare(gemmRow(bType, trans, m, k, n, t, beside));
+  try {
+    for (const [m, k, n] of shapes) {
+      const a = randomArray(m * k);
+      const bf = randomArray(k * n);
+      const c = new Float32Array(m * n);
+      for (const trans of ['NN', 'NT', 'TN'] as const)
+        await gemmRow('f32', trans, m, k, n, () =>
+          gemmF32({ transA: trans === 'TN', transB: trans === 'NT', m, n, k, a, b: bf, c }),
+        );
+      for (const bType of ['bf16', 'f16'] as const) {
+        const bh = bType === 'bf16' ? f32ToBf16(bf) : f32ToF16(bf);
+        for (const trans of ['NT', 'NN'] as const)
+          await gemmRow(bType, trans, m, k, n, () =>
+            gemmHalf({ transB: trans === 'NT', m, n, k, a, b: bh, bType, c }),
+          );
       }
     }
+    if (worker) await worker.close();
+    worker = null;
+  } finally {
+    worker?.kill();
   }
   const n = 4096,
     k = 4096;
@@ -248,6 +262,7 @@ export async function benchKernels(opts: {
     read_gbps: read,
     threads,
     torch,
+    pytorch_reference: reference,
     rows,
   };
 }
@@ -266,21 +281,26 @@ export function formatKernelBench(r: KernelBench): string {
       `${pct(r.f32_kernel_ratio_to_peak).trim()} of peak`,
   );
   lines.push(
-    'version' in r.torch
-      ? `PyTorch ${r.torch.version}, ${r.torch.threads} threads`
+    r.pytorch_reference
+      ? formatTorchReference(r.pytorch_reference)
       : `PyTorch: ${'skipped' in r.torch ? r.torch.skipped : ''}`,
   );
   lines.push(
-    `${'kernel'.padEnd(26)}${'GFLOP/s'.padStart(9)}${'of peak'.padStart(9)}${'beside'.padStart(9)}${'of sust.'.padStart(9)}${'torch'.padStart(9)}${'x torch'.padStart(9)}`,
+    `${'kernel'.padEnd(26)}${'GFLOP/s'.padStart(9)}${'of peak'.padStart(9)}${'beside'.padStart(9)}${'of sust.'.padStart(9)}${'torch'.padStart(9)}${'x torch (95% interval)'.padStart(24)}`,
   );
   for (const row of r.rows) {
     const shape = `${row.m}x${row.k}x${row.n}`;
     if (row.kernel === 'gemm') {
       const name = `gemm ${row.b} ${row.trans} ${shape}`;
       const torch = row.torch_gflops === undefined ? '' : row.torch_gflops.toFixed(1);
-      const x = row.ratio_to_torch === undefined ? '' : row.ratio_to_torch.toFixed(2);
+      const e = row.ratio_to_torch_estimate;
+      const x = !e
+        ? ''
+        : e.low === null || e.high === null
+          ? `${e.median.toFixed(2)} (${e.rounds} rounds)`
+          : `${e.median.toFixed(2)} (${e.low.toFixed(2)}–${e.high.toFixed(2)})`;
       lines.push(
-        `${name.padEnd(26)}${row.gflops.toFixed(1).padStart(9)}  ${pct(row.ratio_to_peak)}  ${pct(row.ratio_to_peak_beside)}  ${pct(row.ratio_to_sustained)}${torch.padStart(9)}${x.padStart(9)}`,
+        `${name.padEnd(26)}${row.gflops.toFixed(1).padStart(9)}  ${pct(row.ratio_to_peak)}  ${pct(row.ratio_to_peak_beside)}  ${pct(row.ratio_to_sustained)}${torch.padStart(9)}${x.padStart(24)}`,
       );
     } else {
       lines.push(

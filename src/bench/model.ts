@@ -1,141 +1,261 @@
-// `shorten bench model`: forward, forward+backward and decode throughput of a synthetic LLaMA
-// (width 2048, 16 blocks, 16 heads / 4 KV heads, MLP 5632), and the same model and data through a
-// plain PyTorch LLaMA (bench/torch_llama.py) in the same run where PyTorch is installed.
+// `shorten bench model`: forward, forward+backward and batch-1 decode throughput of a synthetic
+// LLaMA (the 2048-wide 16-block anchor by default) with weights stored in one dtype, against a plain
+// PyTorch LLaMA of the same shape in the same dtype (bench/torch_llama.py) kept running beside ours,
+// so that each figure's rounds interleave. The forward is also put in FLOP terms against the FMA
+// peak, and decode against the bandwidth bound, both measured in the same run.
 import { performance } from 'node:perf_hooks';
 import { LlamaInference } from '../model/inference.js';
 import { generate } from '../model/generate.js';
-import { buildModel, llamaForward, nextTokenTargets } from '../model/llama-forward.js';
-import { threadCount } from '../native/index.js';
+import { buildModel, llamaForward, nextTokenTargets, trainableParameters } from '../model/llama-forward.js';
+import { measurePeakGflops, measureReadGbps, threadCount } from '../native/index.js';
 import { Tape } from '../tensor/index.js';
-import { median } from './kernels.js';
-import { SYNTHETIC_2048, syntheticLlama } from './synthetic-model.js';
-import { findTorchPython, runTorchScript } from './torch-runner.js';
+import type { BenchDtype } from './bench-models.js';
+import { benchTokens, describeOurSide, shapeSummary, torchShape, trainableModel } from './bench-models.js';
+import { workPerToken } from './ideal-speedup.js';
+import type { RatioEstimate } from './paired-ratio.js';
+import type { Comparison, RoundsSettings } from './torch-comparison.js';
+import { compareRounds, formatFraction, formatSpeedup, fractionOfCeiling } from './torch-comparison.js';
+import type { LlamaConfig } from '../model/config.js';
+import { syntheticConfig, syntheticLlama } from './synthetic-model.js';
+import type { TorchReference } from './torch-runner.js';
+import { formatTorchReference, torchReference } from './torch-runner.js';
+import { TorchWorker } from './torch-worker.js';
+import type { TorchWorkerInfo } from './torch-worker.js';
 
-export interface ModelBenchOptions {
+export interface ModelBenchOptions extends RoundsSettings {
+  /** The model's shape (SYNTHETIC_2048 by default, any numLayers). */
+  shape: Partial<LlamaConfig>;
+  dtype: BenchDtype;
   batch: number;
   seqLen: number;
   decodeTokens: number;
-  runs: number;
-  layers?: number;
   torch: boolean;
   log: (s: string) => void;
 }
 
-interface Throughputs {
-  forward_tokens_per_s: number;
-  train_tokens_per_s: number;
-  decode_tokens_per_s: number;
+/** One figure: our throughput, PyTorch's, and our speed over PyTorch's from interleaved rounds. */
+export interface ThroughputFigure {
+  tokens_per_s: number;
+  pytorch_tokens_per_s: number | null;
+  speedup: RatioEstimate | null;
+  rounds: number;
+  stop: Comparison['stop'];
+  /** Why there is no speed-up or no interval; null when there are both. */
+  note: string | null;
 }
 
-export interface ModelBenchResult {
-  model: { hidden: number; layers: number; heads: number; kv_heads: number; mlp: number; vocab: number };
+export interface ModelBenchRun {
+  bench: 'model';
+  dtype: BenchDtype;
+  model: Record<string, number | boolean>;
   batch: number;
   seq_len: number;
+  decode_tokens: number;
   threads: number;
-  shorten: Throughputs;
-  pytorch: (Throughputs & { torch_version: string }) | null;
-  /** Ours over PyTorch's, per measure; null without PyTorch. */
-  ratio: Throughputs | null;
-  note?: string;
+  /** The ceilings measured in this run: the FMA peak and the read bandwidth. */
+  machine: { peak_gflops: number; read_gbps: number };
+  /** The PyTorch the figures compare against and its environment, or why none; null with --no-torch. */
+  pytorch_reference: TorchReference | null;
+  pytorch: (TorchWorkerInfo & { peak_rss_bytes: number | null }) | null;
+  /** Which dtype runs where, on each side. */
+  runs_in: { shorten: { forward: string; forward_backward: string; decode: string }; pytorch: string | null };
+  forward: ThroughputFigure & {
+    gflop_per_token: number;
+    gflops: number;
+    /** GFLOP/s over the FMA peak, per round: median and 95% interval. */
+    ratio_to_peak: RatioEstimate;
+  };
+  forward_backward: ThroughputFigure;
+  decode: ThroughputFigure & {
+    /** Bytes of weights one decode step reads (every matrix but the embedding, which is one row). */
+    weight_bytes: number;
+    /** The read bandwidth over those bytes: the tokens/s decode could reach at most. */
+    bound_tokens_per_s: number;
+    ratio_to_bound: RatioEstimate;
+  };
 }
 
-function timeMedian(runs: number, fn: () => void): number {
+function seconds(fn: () => void): number {
+  const t0 = performance.now();
   fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
+  return (performance.now() - t0) / 1000;
 }
 
-export function benchModel(o: ModelBenchOptions): ModelBenchResult {
-  const config = { ...SYNTHETIC_2048, numLayers: o.layers ?? SYNTHETIC_2048.numLayers };
-  // PyTorch runs first, in its own process, before our model exists: both copies of an 850M-param
-  // model with gradients do not fit in this machine's memory at once.
-  let pytorch: (Throughputs & { torch_version: string }) | null = null;
-  let note: string | undefined;
-  if (!o.torch) note = 'PyTorch comparison skipped (--no-torch)';
-  else if (!findTorchPython())
-    note = 'PyTorch is absent (Debian: apt-get install python3-torch): no comparison';
-  else {
-    o.log('running the model through PyTorch first...');
-    pytorch = runTorchScript<Throughputs & { torch_version: string }>('torch_llama.py', {
-      hidden: config.hiddenSize,
-      layers: config.numLayers,
-      heads: config.numHeads,
-      kv_heads: config.numKvHeads,
-      mlp: config.intermediateSize,
-      vocab: config.vocabSize,
-      batch: o.batch,
-      seq: o.seqLen,
-      decode_tokens: o.decodeTokens,
-      runs: o.runs,
-      threads: threadCount(),
-    });
-    o.log(`PyTorch: ${JSON.stringify(pytorch)}`);
-  }
-  o.log(`building a synthetic model: width ${config.hiddenSize}, ${config.numLayers} blocks...`);
-  const weights = syntheticLlama(config, { dtype: 'f32', seed: 1 });
+function figure(c: Comparison, tokens: number): ThroughputFigure {
+  return {
+    tokens_per_s: tokens / c.shorten_s,
+    pytorch_tokens_per_s: c.pytorch_s === null ? null : tokens / c.pytorch_s,
+    speedup: c.speedup,
+    rounds: c.rounds,
+    stop: c.stop,
+    note: c.note,
+  };
+}
+
+export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
+  const threads = threadCount();
+  const reference = o.torch ? torchReference(threads) : null;
+  const noTorch = reference ? (reference.refused ?? '') : 'PyTorch comparison skipped (--no-torch)';
+  const rounds = { budgetS: o.budgetS, precision: o.precision, maxRounds: o.maxRounds };
   const B = o.batch;
   const T = o.seqLen;
-  const ids = new Int32Array(B * T);
-  for (let i = 0; i < ids.length; i++) ids[i] = (i * 7919 + 13) % config.vocabSize;
+  let worker: TorchWorker | null = null;
+  try {
+    // PyTorch's model is built first, while ours does not exist yet.
+    const c = syntheticConfig(o.shape);
+    let info: TorchWorkerInfo | null = null;
+    if (reference && !reference.refused) {
+      o.log(`starting PyTorch (${o.dtype}) beside ours...`);
+      const started = await TorchWorker.start(
+        'model',
+        { ...torchShape(c), dtype: o.dtype, batch: B, seq: T, decode_tokens: o.decodeTokens },
+        threads,
+      );
+      worker = started.worker;
+      info = started.info;
+    }
+    o.log(`building the synthetic model: width ${c.hiddenSize}, ${c.numLayers} blocks, ${o.dtype}...`);
+    const weights = syntheticLlama(c, { dtype: o.dtype, seed: 1 });
+    const w = worker;
+    o.log(`measuring the FMA peak and the read bandwidth...`);
+    const peak = measurePeakGflops(1.0);
+    const read = measureReadGbps(1 << 30, 5);
+    const ids = benchTokens(B * T, c.vocabSize);
+    const torchOp = (op: string, after?: string) =>
+      w
+        ? async () => {
+            const s = (await w.run(op)).seconds;
+            if (after) await w.run(after);
+            return s;
+          }
+        : null;
 
-  const frozen = buildModel(weights);
-  const fwd = timeMedian(o.runs, () => {
-    llamaForward(frozen, ids, { batch: B, seqLen: T });
-  });
-  o.log(`forward: ${((B * T) / fwd).toFixed(0)} tokens/s`);
+    o.log(`forward, ${B}×${T} tokens, ${o.dtype} weights...`);
+    const frozen = buildModel(weights);
+    const forwardOnce = () => seconds(() => llamaForward(frozen, ids, { batch: B, seqLen: T }));
+    forwardOnce();
+    await torchOp('forward')?.();
+    const fwd = await compareRounds({ ...rounds, ours: forwardOnce, torch: torchOp('forward'), noTorch });
+    const flopsPerToken = workPerToken(weights, (T + 1) / 2).flops;
+    const fwdFlops = B * T * flopsPerToken;
 
-  // Training step: every weight trainable (f32 master copies), loss over next-token targets.
-  const trainable = buildModel(weights, { trainable: () => true });
-  const targets = nextTokenTargets(ids, B, T);
-  const step = timeMedian(o.runs, () => {
-    const tape = new Tape();
-    for (const w of trainable.weights.values()) if ('zeroGrad' in w) w.zeroGrad();
-    const r = llamaForward(trainable, ids, { batch: B, seqLen: T, targets, tape });
-    if (!r.loss) throw new Error('bench model: no loss');
-    tape.backward(r.loss);
-    tape.clear();
-  });
-  const trainTokens = B * (T - 1);
-  o.log(`forward+backward: ${(trainTokens / step).toFixed(0)} tokens/s`);
+    o.log(`decode, batch 1, ${o.decodeTokens} tokens...`);
+    const runner = new LlamaInference(weights, 'synthetic');
+    const decodeOnce = () =>
+      seconds(() =>
+        generate(runner, [[1]], { maxNewTokens: o.decodeTokens, greedy: true, stopAtEos: false }),
+      );
+    decodeOnce();
+    await torchOp('decode')?.();
+    const dec = await compareRounds({ ...rounds, ours: decodeOnce, torch: torchOp('decode'), noTorch });
+    const weightBytes = workPerToken(weights, o.decodeTokens / 2).weight_bytes;
+    const bound = (read * 1e9) / weightBytes;
 
-  const runner = new LlamaInference(weights, 'synthetic');
-  const decode = timeMedian(o.runs, () => {
-    generate(runner, [[1]], { maxNewTokens: o.decodeTokens, greedy: true, stopAtEos: false });
-  });
-  o.log(`decode (batch 1): ${(o.decodeTokens / decode).toFixed(1)} tokens/s`);
+    o.log(`forward + backward, ${B}×${T - 1} next-token targets...`);
+    const trainable = trainableModel(weights);
+    const params = [...trainableParameters(trainable).values()];
+    const targets = nextTokenTargets(ids, B, T);
+    // Beside a running PyTorch our gradients are let go between rounds (outside the timed step, and
+    // touched again before it), so that its step and our held gradients need not fit at once. It
+    // takes a collector we may call: the CLI's per-dtype child runs with --expose-gc.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const release = w !== null && gc !== undefined;
+    const stepOnce = () => {
+      if (release) for (const p of params) p.ensureGrad().fill(0);
+      const t = seconds(() => {
+        for (const p of params) p.zeroGrad();
+        const tape = new Tape();
+        const r = llamaForward(trainable, ids, { batch: B, seqLen: T, targets, tape });
+        if (!r.loss) throw new Error('bench model: no loss');
+        tape.backward(r.loss);
+        tape.clear();
+      });
+      if (release) {
+        for (const p of params) p.grad = null;
+        gc();
+      }
+      return t;
+    };
+    stepOnce();
+    await torchOp('forward_backward', 'release')?.();
+    const step = await compareRounds({
+      ...rounds,
+      ours: stepOnce,
+      torch: torchOp('forward_backward', 'release'),
+      noTorch,
+    });
+    const trainTokens = B * (T - 1);
+    const pytorchEnd = worker ? await worker.close() : null;
+    worker = null;
 
-  const shorten: Throughputs = {
-    forward_tokens_per_s: (B * T) / fwd,
-    train_tokens_per_s: trainTokens / step,
-    decode_tokens_per_s: o.decodeTokens / decode,
-  };
-  const result: ModelBenchResult = {
-    model: {
-      hidden: config.hiddenSize,
-      layers: config.numLayers,
-      heads: config.numHeads,
-      kv_heads: config.numKvHeads,
-      mlp: config.intermediateSize,
-      vocab: config.vocabSize,
-    },
-    batch: B,
-    seq_len: T,
-    threads: threadCount(),
-    shorten,
-    pytorch,
-    ratio: pytorch
-      ? {
-          forward_tokens_per_s: shorten.forward_tokens_per_s / pytorch.forward_tokens_per_s,
-          train_tokens_per_s: shorten.train_tokens_per_s / pytorch.train_tokens_per_s,
-          decode_tokens_per_s: shorten.decode_tokens_per_s / pytorch.decode_tokens_per_s,
-        }
-      : null,
-    ...(note ? { note } : {}),
-  };
-  return result;
+    const run: ModelBenchRun = {
+      bench: 'model',
+      dtype: o.dtype,
+      model: shapeSummary(c),
+      batch: B,
+      seq_len: T,
+      decode_tokens: o.decodeTokens,
+      threads,
+      machine: { peak_gflops: peak, read_gbps: read },
+      pytorch_reference: reference,
+      pytorch: info && pytorchEnd ? { ...info, peak_rss_bytes: pytorchEnd.peak_rss_bytes } : null,
+      runs_in: {
+        shorten: {
+          forward: describeOurSide(frozen, 'forward'),
+          forward_backward: describeOurSide(trainable, 'forward + backward', weights),
+          decode: describeOurSide(weights, 'decode'),
+        },
+        pytorch: info?.runs_in ?? null,
+      },
+      forward: {
+        ...figure(fwd, B * T),
+        gflop_per_token: flopsPerToken / 1e9,
+        gflops: fwdFlops / fwd.shorten_s / 1e9,
+        ratio_to_peak: fractionOfCeiling(fwd.shorten_times, (t) => fwdFlops / t / 1e9, peak),
+      },
+      forward_backward: figure(step, trainTokens),
+      decode: {
+        ...figure(dec, o.decodeTokens),
+        weight_bytes: weightBytes,
+        bound_tokens_per_s: bound,
+        ratio_to_bound: fractionOfCeiling(dec.shorten_times, (t) => o.decodeTokens / t, bound),
+      },
+    };
+    return run;
+  } finally {
+    worker?.kill();
+  }
+}
+
+/** The run as text: one line per figure, each ratio beside its interval and its ceiling. */
+export function formatModelBench(r: ModelBenchRun): string {
+  const m = r.model;
+  const tps = (x: number | null) => (x === null ? '' : `${x.toFixed(1)} tok/s`);
+  const line = (name: string, f: ThroughputFigure, extra: string) =>
+    `  ${name.padEnd(18)}${tps(f.tokens_per_s).padStart(14)}   PyTorch ${(tps(f.pytorch_tokens_per_s) || '-').padStart(12)}   ${formatSpeedup(f)}${extra}`;
+  return [
+    `bench model, ${r.dtype} weights: ${m.hidden} wide, ${m.layers} blocks, vocabulary ${m.vocab}; ` +
+      `batch ${r.batch}×${r.seq_len}, decode ${r.decode_tokens} tokens; ${r.threads} threads; ` +
+      `FMA peak ${r.machine.peak_gflops.toFixed(0)} GFLOP/s, read ${r.machine.read_gbps.toFixed(1)} GB/s`,
+    `  ours: ${r.runs_in.shorten.forward}`,
+    `        ${r.runs_in.shorten.forward_backward}`,
+    `        ${r.runs_in.shorten.decode}`,
+    r.pytorch_reference
+      ? `  ${formatTorchReference(r.pytorch_reference)}`
+      : '  PyTorch: skipped (--no-torch)',
+    ...(r.runs_in.pytorch ? [`  PyTorch runs: ${r.runs_in.pytorch}`] : []),
+    line(
+      'forward',
+      r.forward,
+      `\n${' '.repeat(20)}${r.forward.gflops.toFixed(0)} GFLOP/s (${r.forward.gflop_per_token.toPrecision(3)} GFLOP/token) = ` +
+        `${formatFraction(r.forward.ratio_to_peak)} of the FMA peak`,
+    ),
+    line('forward+backward', r.forward_backward, ''),
+    line(
+      'decode, batch 1',
+      r.decode,
+      `\n${' '.repeat(20)}${formatFraction(r.decode.ratio_to_bound)} of the bandwidth bound ` +
+        `${r.decode.bound_tokens_per_s.toFixed(1)} tok/s (${(r.decode.weight_bytes / 1e9).toPrecision(3)} GB of weights per token ÷ ${r.machine.read_gbps.toFixed(1)} GB/s)`,
+    ),
+  ].join('\n');
 }

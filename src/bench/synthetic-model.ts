@@ -56,15 +56,17 @@ export interface SyntheticOptions {
   normJitter?: number;
 }
 
+/** The config syntheticLlama builds for `overrides`: SYNTHETIC_2048's, overridden, head size derived. */
+export function syntheticConfig(overrides: Partial<LlamaConfig> = {}): LlamaConfig {
+  const base = { ...SYNTHETIC_2048, ...overrides };
+  return { ...base, headDim: overrides.headDim ?? base.hiddenSize / base.numHeads };
+}
+
 export function syntheticLlama(
   overrides: Partial<LlamaConfig> = {},
   opts: SyntheticOptions = {},
 ): ModelWeights {
-  const base = { ...SYNTHETIC_2048, ...overrides };
-  const config: LlamaConfig = {
-    ...base,
-    headDim: overrides.headDim ?? base.hiddenSize / base.numHeads,
-  };
+  const config = syntheticConfig(overrides);
   const dtype = opts.dtype ?? 'f32';
   const std = opts.std ?? 0.02;
   const seed = opts.seed ?? 0;

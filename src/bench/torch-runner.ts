@@ -1,8 +1,7 @@
 // Finds a Python that has PyTorch (Debian's python3-torch lives under /usr/bin/python3, which a
-// pyenv python3 on PATH may hide), checks that an optimized BLAS is behind it, and runs a reference
-// script of bench/ with a JSON argument in the tuned environment every comparison states.
+// pyenv python3 on PATH may hide), checks that an optimized BLAS is behind it, and gives the tuned
+// environment every comparison runs PyTorch in and states.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 let cached: string | null | undefined;
 
@@ -19,21 +18,6 @@ export function findTorchPython(): string | null {
     }
   }
   return cached;
-}
-
-/** Runs bench/<script> with one JSON argument and parses the JSON object it prints last. */
-export function runTorchScript<T>(script: string, args: unknown): T {
-  const py = findTorchPython();
-  if (!py) throw new Error('PyTorch is not installed (Debian: apt-get install python3-torch)');
-  const path = fileURLToPath(new URL(`../../bench/${script}`, import.meta.url));
-  const r = spawnSync(py, [path, JSON.stringify(args)], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-    env: torchEnvironment((args as { threads?: number }).threads),
-  });
-  if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
-  const lines = r.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as T;
 }
 
 /**
@@ -124,4 +108,16 @@ export function torchReference(threads: number): TorchReference {
           : null,
   };
   return reference;
+}
+
+/** One line for a benchmark's text: which PyTorch ran, in which environment, or why none did. */
+export function formatTorchReference(r: TorchReference): string {
+  const env = Object.entries(r.environment.set)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const removed = r.environment.removed.length ? `, unset ${r.environment.removed.join(' ')}` : '';
+  const blas =
+    r.blas_matmul_1024_ms === null ? '' : `; 1024² f32 matmul ${r.blas_matmul_1024_ms.toFixed(1)} ms`;
+  const head = r.python ? `PyTorch ${r.version ?? '?'} (${r.python}) in ${env}${removed}${blas}` : 'PyTorch';
+  return r.refused ? `${head}: no ratio: ${r.refused}` : head;
 }

@@ -1,54 +1,72 @@
 // `shorten bench train`: tokens/s of one training step (forward, backward, clipping, AdamW) for
-// LoRA and for full-parameter training on the synthetic 2048-wide model, and the same step in
-// PyTorch (bench/torch_train.py) when it is installed, as a ratio measured in one run.
+// LoRA and for full-parameter training on the synthetic 2048-wide anchor with weights stored in one
+// dtype, and the same step in PyTorch in the same dtype (bench/torch_train.py). LoRA's rounds
+// interleave with a PyTorch kept running beside ours. Full-parameter AdamW state for both sides does
+// not fit in memory at once (four f32 copies of 850M parameters each), so PyTorch's full steps run
+// first, in their own process, before our model exists, and that ratio has no interval.
 import { performance } from 'node:perf_hooks';
 import { AdamW, clipGradients, globalGradNorm } from '../heal/adamw.js';
 import { createLoraAdapters, loraParameters, loraTargets, PAPER_TARGET_MODULES } from '../heal/lora.js';
 import { TrainingRng } from '../heal/rng.js';
+import type { LlamaConfig } from '../model/config.js';
 import { buildModel, llamaForward, nextTokenTargets, trainableParameters } from '../model/llama-forward.js';
 import type { LlamaModel } from '../model/llama-forward.js';
 import { threadCount } from '../native/index.js';
 import { Tape } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { median } from './kernels.js';
-import { syntheticLlama } from './synthetic-model.js';
-import { findTorchPython, runTorchScript } from './torch-runner.js';
+import type { BenchDtype } from './bench-models.js';
+import { describeOurSide, shapeSummary, torchShape, trainableModel } from './bench-models.js';
+import type { RatioEstimate } from './paired-ratio.js';
+import { syntheticConfig, syntheticLlama } from './synthetic-model.js';
+import type { Comparison, RoundsSettings } from './torch-comparison.js';
+import { compareRounds, formatSpeedup, oursOnly, unpairedComparison } from './torch-comparison.js';
+import type { TimedRounds } from './timed-rounds.js';
+import { timedRounds, timedRoundsAsync } from './timed-rounds.js';
+import type { TorchReference } from './torch-runner.js';
+import { formatTorchReference, torchReference } from './torch-runner.js';
+import { TorchWorker } from './torch-worker.js';
+
+export interface TrainBenchOptions extends RoundsSettings {
+  shape: Partial<LlamaConfig>;
+  dtype: BenchDtype;
+  seqLen: number;
+  batch: number;
+  torch: boolean;
+  log: (s: string) => void;
+}
 
 export interface TrainBenchRow {
   mode: 'lora' | 'full';
   tokens_per_s: number;
-  torch_tokens_per_s?: number;
-  ratio_to_torch?: number;
+  pytorch_tokens_per_s: number | null;
+  speedup: RatioEstimate | null;
+  rounds: number;
+  stop: Comparison['stop'];
+  /** Why there is no speed-up or no interval; null when there are both. */
+  note: string | null;
+  /** Which dtype runs where, on each side. */
+  runs_in: { shorten: string; pytorch: string | null };
 }
 
-export interface TrainBench {
-  hidden: number;
-  intermediate: number;
-  layers: number;
-  vocab: number;
+export interface TrainBenchRun {
+  bench: 'train';
+  dtype: BenchDtype;
+  model: Record<string, number | boolean>;
   batch: number;
   seq_len: number;
   threads: number;
-  torch_version?: string;
+  pytorch_reference: TorchReference | null;
+  pytorch: { torch_version: string; threads: number } | null;
   rows: TrainBenchRow[];
 }
 
-interface TorchTrainResult {
-  torch_version: string;
-  lora_tokens_per_s: number;
-  full_tokens_per_s: number;
-}
+const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+const LORA = { r: 8, alpha: 16, dropout: 0.05 };
 
-function timeSteps(runs: number, step: () => void): number {
-  step(); // warm-up: first-touch of gradient and optimizer buffers
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    step();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
-}
+const UNPAIRED =
+  'full-parameter training runs the two sides one after the other (at the anchor’s 850M parameters ' +
+  'PyTorch’s AdamW state and ours do not fit in memory together): PyTorch’s steps ran in their own ' +
+  'process before our model existed, so the rounds are not paired';
 
 function trainStep(
   model: LlamaModel,
@@ -59,7 +77,8 @@ function trainStep(
   seqLen: number,
   rng: TrainingRng,
   dropout: boolean,
-): void {
+): number {
+  const t0 = performance.now();
   const tape = new Tape();
   const r = llamaForward(model, ids, {
     batch,
@@ -72,89 +91,156 @@ function trainStep(
   clipGradients(params, globalGradNorm(params), 1);
   opt.update(1e-5);
   for (const p of params.values()) p.zeroGrad();
+  return (performance.now() - t0) / 1000;
 }
 
-export function benchTrain(o: {
-  layers: number;
-  seqLen: number;
-  batch: number;
-  runs: number;
-  vocab?: number;
-  log: (s: string) => void;
-}): TrainBench {
-  // A smaller vocabulary than the 32000 of SYNTHETIC_2048 keeps full training's optimizer state
-  // within a shared machine's memory; width, MLP and heads are the synthetic model's.
-  const vocab = o.vocab ?? 8192;
-  const weights = syntheticLlama({ numLayers: o.layers, vocabSize: vocab }, { seed: 1 });
-  const c = weights.config;
-  const rng = new TrainingRng(1);
-  const ids = new Int32Array(o.batch * o.seqLen);
-  for (let i = 0; i < ids.length; i++) ids[i] = rng.nextUint32() % vocab;
-  const tokens = o.batch * o.seqLen;
-  const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-  const rows: TrainBenchRow[] = [];
-
-  o.log('LoRA steps...');
-  {
-    const model = buildModel(weights);
-    const adapters = createLoraAdapters(
-      weights,
-      loraTargets(c, PAPER_TARGET_MODULES),
-      { r: 8, alpha: 16, dropout: 0.05, targetModules: [] },
-      rng,
-    );
-    model.lora = adapters;
-    const params = loraParameters(adapters);
-    const opt = new AdamW(params, adam);
-    rows.push({
-      mode: 'lora',
-      tokens_per_s:
-        tokens / timeSteps(o.runs, () => trainStep(model, params, opt, ids, o.batch, o.seqLen, rng, true)),
-    });
-  }
-  o.log('full-parameter steps...');
-  {
-    const model = buildModel(weights, { trainable: () => true });
-    const params = trainableParameters(model);
-    const opt = new AdamW(params, adam);
-    rows.push({
-      mode: 'full',
-      tokens_per_s:
-        tokens / timeSteps(o.runs, () => trainStep(model, params, opt, ids, o.batch, o.seqLen, rng, false)),
-    });
-  }
-  const result: TrainBench = {
-    hidden: c.hiddenSize,
-    intermediate: c.intermediateSize,
-    layers: c.numLayers,
-    vocab,
-    batch: o.batch,
-    seq_len: o.seqLen,
-    threads: threadCount(),
-    rows,
+function row(
+  mode: TrainBenchRow['mode'],
+  c: Comparison,
+  tokens: number,
+  runsIn: TrainBenchRow['runs_in'],
+): TrainBenchRow {
+  return {
+    mode,
+    tokens_per_s: tokens / c.shorten_s,
+    pytorch_tokens_per_s: c.pytorch_s === null ? null : tokens / c.pytorch_s,
+    speedup: c.speedup,
+    rounds: c.rounds,
+    stop: c.stop,
+    note: c.note,
+    runs_in: runsIn,
   };
-  if (findTorchPython()) {
-    o.log('PyTorch reference...');
-    const t = runTorchScript<TorchTrainResult>('torch_train.py', {
-      hidden: c.hiddenSize,
-      layers: c.numLayers,
-      heads: c.numHeads,
-      kv_heads: c.numKvHeads,
-      mlp: c.intermediateSize,
-      vocab,
-      batch: o.batch,
-      seq: o.seqLen,
-      runs: o.runs,
-      threads: threadCount(),
-      r: 8,
-      alpha: 16,
-      dropout: 0.05,
-    });
-    result.torch_version = t.torch_version;
-    for (const row of rows) {
-      row.torch_tokens_per_s = row.mode === 'lora' ? t.lora_tokens_per_s : t.full_tokens_per_s;
-      row.ratio_to_torch = row.tokens_per_s / row.torch_tokens_per_s;
+}
+
+export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchRun> {
+  const threads = threadCount();
+  const reference = o.torch ? torchReference(threads) : null;
+  const useTorch = reference !== null && reference.refused === null;
+  const noTorch = reference ? (reference.refused ?? '') : 'PyTorch comparison skipped (--no-torch)';
+  const rounds = { budgetS: o.budgetS, precision: o.precision, maxRounds: o.maxRounds };
+  const c = syntheticConfig(o.shape);
+  const tokens = o.batch * o.seqLen;
+  const torchConfig = (mode: string) => ({
+    ...torchShape(c),
+    ...LORA,
+    mode,
+    dtype: o.dtype,
+    batch: o.batch,
+    seq: o.seqLen,
+  });
+  let worker: TorchWorker | null = null;
+  try {
+    let pytorch: TrainBenchRun['pytorch'] = null;
+    let torchFull: { rounds: TimedRounds; runsIn: string } | null = null;
+    if (useTorch) {
+      o.log(`PyTorch full-parameter steps (${o.dtype}), before our model exists...`);
+      const started = await TorchWorker.start('train', torchConfig('full'), threads);
+      worker = started.worker;
+      const w = worker;
+      pytorch = { torch_version: started.info.torch_version, threads: started.info.threads };
+      await w.run('step'); // warm-up: AdamW's state is allocated by the first step
+      torchFull = {
+        rounds: await timedRoundsAsync({
+          ...rounds,
+          models: 1,
+          measure: async () => (await w.run('step')).seconds,
+        }),
+        runsIn: started.info.runs_in,
+      };
+      await w.close();
+      worker = null;
     }
-  } else o.log('PyTorch not found: no reference ratio');
-  return result;
+
+    o.log(`building the synthetic model: width ${c.hiddenSize}, ${c.numLayers} blocks, ${o.dtype}...`);
+    let weights: ReturnType<typeof syntheticLlama> | null = syntheticLlama(c, { dtype: o.dtype, seed: 1 });
+    const rng = new TrainingRng(1);
+    const ids = new Int32Array(tokens);
+    for (let i = 0; i < ids.length; i++) ids[i] = rng.nextUint32() % c.vocabSize;
+    const rows: TrainBenchRow[] = [];
+
+    o.log('LoRA steps, ours and PyTorch in turn...');
+    {
+      let torchLora: (() => Promise<number>) | null = null;
+      let runsIn: string | null = null;
+      if (useTorch) {
+        const started = await TorchWorker.start('train', torchConfig('lora'), threads);
+        worker = started.worker;
+        runsIn = started.info.runs_in;
+        const w = worker;
+        await w.run('step');
+        torchLora = async () => (await w.run('step')).seconds;
+      }
+      const model = buildModel(weights);
+      const adapters = createLoraAdapters(
+        weights,
+        loraTargets(c, PAPER_TARGET_MODULES),
+        { ...LORA, targetModules: [] },
+        rng,
+      );
+      model.lora = adapters;
+      const params = loraParameters(adapters);
+      const opt = new AdamW(params, ADAM);
+      const step = () => trainStep(model, params, opt, ids, o.batch, o.seqLen, rng, true);
+      step();
+      const cmp = await compareRounds({ ...rounds, ours: step, torch: torchLora, noTorch });
+      rows.push(row('lora', cmp, tokens, { shorten: describeOurSide(model, 'LoRA step'), pytorch: runsIn }));
+      if (worker) await worker.close();
+      worker = null;
+    }
+
+    o.log('full-parameter steps...');
+    {
+      const model = trainableModel(weights);
+      const runsIn = describeOurSide(model, 'full-parameter step (AdamW state f32)', weights);
+      // Only the model holds the weights from here on: a bf16 copy left behind would be 1.7 GB.
+      weights = null;
+      (globalThis as { gc?: () => void }).gc?.();
+      const params = trainableParameters(model);
+      const opt = new AdamW(params, ADAM);
+      const step = () => trainStep(model, params, opt, ids, o.batch, o.seqLen, rng, false);
+      step();
+      const ours = timedRounds({ ...rounds, models: 1, measure: step });
+      const cmp = torchFull ? unpairedComparison(ours, torchFull.rounds, UNPAIRED) : oursOnly(ours, noTorch);
+      rows.push(
+        row('full', cmp, tokens, {
+          shorten: runsIn,
+          pytorch: torchFull?.runsIn ?? null,
+        }),
+      );
+    }
+    return {
+      bench: 'train',
+      dtype: o.dtype,
+      model: shapeSummary(c),
+      batch: o.batch,
+      seq_len: o.seqLen,
+      threads,
+      pytorch_reference: reference,
+      pytorch,
+      rows,
+    };
+  } finally {
+    worker?.kill();
+  }
+}
+
+/** The run as text. */
+export function formatTrainBench(r: TrainBenchRun): string {
+  const m = r.model;
+  const lines = [
+    `bench train, ${r.dtype} weights: ${m.hidden} wide, ${m.layers} blocks, vocabulary ${m.vocab}; ` +
+      `batch ${r.batch}×${r.seq_len}; ${r.threads} threads`,
+    r.pytorch_reference
+      ? `  ${formatTorchReference(r.pytorch_reference)}`
+      : '  PyTorch: skipped (--no-torch)',
+  ];
+  for (const row of r.rows) {
+    lines.push(
+      `  ${row.mode.padEnd(5)} ${row.tokens_per_s.toFixed(1).padStart(9)} tok/s   PyTorch ` +
+        `${row.pytorch_tokens_per_s === null ? '-' : `${row.pytorch_tokens_per_s.toFixed(1)} tok/s`}   ${formatSpeedup(row)}`,
+      `        ours: ${row.runs_in.shorten}`,
+      ...(row.runs_in.pytorch ? [`        PyTorch: ${row.runs_in.pytorch}`] : []),
+    );
+  }
+  return lines.join('\n');
 }

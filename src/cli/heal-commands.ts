@@ -1,8 +1,7 @@
-// `shorten lora | cpt | pretrain | merge` and `shorten bench train`: healing a pruned model.
+// `shorten lora | cpt | pretrain | merge`: healing a pruned model.
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchTrain } from '../bench/train.js';
 import { configFromHfJson } from '../formats/hf-config.js';
 import type { CheckpointFormat } from '../formats/load.js';
 import { runFullTraining } from '../heal/full-run.js';
@@ -143,7 +142,7 @@ function addFullOptions(cmd: Command): Command {
     .option('--min-lr-ratio <x>', 'the cosine floor as a fraction of the peak learning rate', '0.1');
 }
 
-export function registerHealCommands(program: Command, bench: Command): void {
+export function registerHealCommands(program: Command): void {
   addTrainingOptions(
     program
       .command('lora')
@@ -307,36 +306,5 @@ export function registerHealCommands(program: Command, bench: Command): void {
         process.stderr.write(
           `merged ${merged.adaptedLinears} adapted Linears; wrote ${to} to ${String(o.out)}\n`,
         );
-    });
-
-  bench
-    .command('train')
-    .description(
-      'Training tokens/s of LoRA and full-parameter steps on the synthetic 2048-wide model, against PyTorch',
-    )
-    .option('--layers <n>', 'blocks of the synthetic model', '2')
-    .option('--seq-len <n>', 'tokens per row', '128')
-    .option('--batch <n>', 'rows per step', '1')
-    .option('--runs <n>', 'timed steps (median reported)', '3')
-    .option('--json', 'print one JSON object on stdout')
-    .addHelpText('after', '\nExample:\n  npx shorten bench train --json')
-    .action((o: Opts) => {
-      const r = benchTrain({
-        layers: intOption(o.layers, '--layers', 1),
-        seqLen: intOption(o.seqLen, '--seq-len', 2),
-        batch: intOption(o.batch, '--batch', 1),
-        runs: intOption(o.runs, '--runs', 1),
-        log: (s) => process.stderr.write(s + '\n'),
-      });
-      if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-      else
-        for (const row of r.rows)
-          process.stdout.write(
-            `${row.mode}: ${row.tokens_per_s.toFixed(0)} tok/s` +
-              (row.torch_tokens_per_s
-                ? `, PyTorch ${row.torch_tokens_per_s.toFixed(0)} tok/s, ratio ${row.ratio_to_torch!.toFixed(2)}`
-                : '') +
-              '\n',
-          );
     });
 }

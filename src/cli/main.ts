@@ -45,8 +45,8 @@ export function buildProgram(): Command {
     .command('bench')
     .description('Benchmarks: speed against the machine and against references, as ratios from one run');
   registerModelCommands(program, evalCmd);
-  registerPruneCommands(program, benchCmd);
-  registerHealCommands(program, benchCmd);
+  registerPruneCommands(program);
+  registerHealCommands(program);
   registerMeasureCommands(program, evalCmd, benchCmd);
   registerTokenizerCommands(program);
   registerRunCommands(program);

@@ -1,6 +1,5 @@
-// `shorten score | prune` and `shorten bench score`: block importance and depth pruning.
+// `shorten score | prune`: block importance and depth pruning.
 import type { Command } from 'commander';
-import { benchScore } from '../bench/score.js';
 import { openModel } from '../pipeline/open-model.js';
 import type { OpenedModel } from '../pipeline/open-model.js';
 import { runWidthPrune } from '../prune/width/command.js';
@@ -116,7 +115,7 @@ function settingsOf(
   };
 }
 
-export function registerPruneCommands(program: Command, bench: Command): void {
+export function registerPruneCommands(program: Command): void {
   addCommonOptions(
     program
       .command('score')
@@ -266,41 +265,6 @@ export function registerPruneCommands(program: Command, bench: Command): void {
               `${record.blocks_after} blocks, ${record.parameters_before} → ${record.parameters_after} parameters; ` +
               `wrote ${o.out} and ${where}\n`,
           );
-      },
-    );
-
-  bench
-    .command('score')
-    .description(
-      'Time taylor and the cached ppl sweep on the synthetic 2048-wide 16-block model; peak memory; PyTorch Taylor',
-    )
-    .option('--json', 'print one JSON object on stdout')
-    .option('--layers <n>', 'blocks of the synthetic model', '16')
-    .option('--samples <n>', 'calibration windows', '10')
-    .option('--seq-len <n>', 'tokens per window', '128')
-    .option('--dtype <d>', 'f32 | bf16 weights', 'f32')
-    .option('--no-torch', 'skip the PyTorch reference')
-    .addHelpText('after', '\nExample:\n  npx shorten bench score --json')
-    .action(
-      (o: {
-        json?: boolean;
-        layers: string;
-        samples: string;
-        seqLen: string;
-        dtype: string;
-        torch: boolean;
-      }) => {
-        if (o.dtype !== 'f32' && o.dtype !== 'bf16')
-          throw new UsageError(`--dtype must be f32 or bf16 (got '${o.dtype}')`);
-        const r = benchScore({
-          layers: intOption(o.layers, '--layers', 1),
-          samples: intOption(o.samples, '--samples', 1),
-          seqLen: intOption(o.seqLen, '--seq-len', 2),
-          dtype: o.dtype,
-          torch: o.torch,
-          log: o.json && !process.stderr.isTTY ? () => {} : (s) => process.stderr.write(s + '\n'),
-        });
-        process.stdout.write(o.json ? JSON.stringify(r) + '\n' : JSON.stringify(r, null, 2) + '\n');
       },
     );
 }
