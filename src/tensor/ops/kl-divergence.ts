@@ -29,7 +29,7 @@ function rowLse(z: FloatArray, o: number, V: number, invT: number): number {
   return max + Math.log(sum);
 }
 
-const allF32 = (...a: FloatArray[]): a is Float32Array[] => a.every((x) => x instanceof Float32Array);
+const allF32 = (...a: FloatArray[]): boolean => a.every((x) => x instanceof Float32Array);
 
 /** losses (N) = KL(p ‖ q) per row (0 for ignored rows); lseS, lseT (N) saved; logits (N,V). */
 export function klDivForward(
