@@ -1,6 +1,7 @@
 // `shorten bench train`: tokens/s of one training step (forward, backward, clipping, AdamW) for
 // LoRA and for full-parameter training on the synthetic 2048-wide model, and the same step in
-// PyTorch (bench/torch_train.py) when it is installed, as a ratio measured in one run.
+// PyTorch (bench/torch_train.py) when it is installed, as a ratio measured in one run; and a
+// distillation step against a full-parameter one (train-distill.ts).
 import { performance } from 'node:perf_hooks';
 import { AdamW, clipGradients, globalGradNorm } from '../heal/adamw.js';
 import { createLoraAdapters, loraParameters, loraTargets, PAPER_TARGET_MODULES } from '../heal/lora.js';
@@ -12,6 +13,8 @@ import { Tape } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { median } from './kernels.js';
 import { syntheticLlama } from './synthetic-model.js';
+import { benchDistillStep } from './train-distill.js';
+import type { DistillBenchRow } from './train-distill.js';
 import { findTorchPython, runTorchScript } from './torch-runner.js';
 
 export interface TrainBenchRow {
@@ -30,7 +33,7 @@ export interface TrainBench {
   seq_len: number;
   threads: number;
   torch_version?: string;
-  rows: TrainBenchRow[];
+  rows: (TrainBenchRow | DistillBenchRow)[];
 }
 
 interface TorchTrainResult {
@@ -80,6 +83,8 @@ export function benchTrain(o: {
   batch: number;
   runs: number;
   vocab?: number;
+  /** The distillation row: seconds of paired rounds, their precision, the teacher's blocks (0: no row). */
+  kd?: { budgetS: number; precision: number; teacherLayers: number };
   log: (s: string) => void;
 }): TrainBench {
   // A smaller vocabulary than the 32000 of SYNTHETIC_2048 keeps full training's optimizer state
@@ -92,7 +97,7 @@ export function benchTrain(o: {
   for (let i = 0; i < ids.length; i++) ids[i] = rng.nextUint32() % vocab;
   const tokens = o.batch * o.seqLen;
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-  const rows: TrainBenchRow[] = [];
+  const rows: TrainBench['rows'] = [];
 
   o.log('LoRA steps...');
   {
@@ -123,6 +128,20 @@ export function benchTrain(o: {
         tokens / timeSteps(o.runs, () => trainStep(model, params, opt, ids, o.batch, o.seqLen, rng, false)),
     });
   }
+  if (o.kd && o.kd.teacherLayers > 0) {
+    o.log(`distillation steps against full-parameter steps (a ${o.kd.teacherLayers}-block teacher)...`);
+    rows.push(
+      benchDistillStep({
+        student: weights,
+        teacher: syntheticLlama({ numLayers: o.kd.teacherLayers, vocabSize: vocab }, { seed: 2 }),
+        ids,
+        batch: o.batch,
+        seqLen: o.seqLen,
+        budgetS: o.kd.budgetS,
+        precision: o.kd.precision,
+      }),
+    );
+  }
   const result: TrainBench = {
     hidden: c.hiddenSize,
     intermediate: c.intermediateSize,
@@ -152,6 +171,7 @@ export function benchTrain(o: {
     });
     result.torch_version = t.torch_version;
     for (const row of rows) {
+      if (row.mode === 'kd') continue;
       row.torch_tokens_per_s = row.mode === 'lora' ? t.lora_tokens_per_s : t.full_tokens_per_s;
       row.ratio_to_torch = row.tokens_per_s / row.torch_tokens_per_s;
     }

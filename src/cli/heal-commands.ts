@@ -19,7 +19,8 @@ import { applyAdapter } from '../pipeline/apply-adapter.js';
 import { loadTokenizerFile, openModel } from '../pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../pipeline/save-model.js';
 import { registerDistillCommand } from './distill-command.js';
-import { intOption, numberOption, UsageError } from './options.js';
+import { formatRatio } from '../bench/paired-ratio.js';
+import { fractionOption, intOption, numberOption, UsageError } from './options.js';
 
 export type Opts = Record<string, string | boolean | undefined>;
 
@@ -316,31 +317,51 @@ export function registerHealCommands(program: Command, bench: Command): void {
   bench
     .command('train')
     .description(
-      'Training tokens/s of LoRA and full-parameter steps on the synthetic 2048-wide model, against PyTorch',
+      'Training tokens/s of LoRA, full-parameter and distillation steps on the synthetic 2048-wide model, against PyTorch',
     )
     .option('--layers <n>', 'blocks of the synthetic model', '2')
     .option('--seq-len <n>', 'tokens per row', '128')
     .option('--batch <n>', 'rows per step', '1')
     .option('--runs <n>', 'timed steps (median reported)', '3')
+    .option(
+      '--teacher-layers <n>',
+      "distillation row: the teacher's blocks (default: the student's; 0: no row)",
+    )
+    .option(
+      '--kd-budget <seconds>',
+      'distillation row: seconds of interleaved KD and CPT rounds at most',
+      '60',
+    )
+    .option('--kd-precision <p>', "distillation row: stop once the ratio's 95% interval is within ±p", '5%')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', '\nExample:\n  npx shorten bench train --json')
     .action((o: Opts) => {
+      const layers = intOption(o.layers, '--layers', 1);
       const r = benchTrain({
-        layers: intOption(o.layers, '--layers', 1),
+        layers,
         seqLen: intOption(o.seqLen, '--seq-len', 2),
         batch: intOption(o.batch, '--batch', 1),
         runs: intOption(o.runs, '--runs', 1),
+        kd: {
+          teacherLayers:
+            o.teacherLayers === undefined ? layers : intOption(o.teacherLayers, '--teacher-layers', 0),
+          budgetS: numberOption(o.kdBudget, '--kd-budget'),
+          precision: fractionOption(o.kdPrecision, '--kd-precision'),
+        },
         log: (s) => process.stderr.write(s + '\n'),
       });
       if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
       else
         for (const row of r.rows)
           process.stdout.write(
-            `${row.mode}: ${row.tokens_per_s.toFixed(0)} tok/s` +
-              (row.torch_tokens_per_s
-                ? `, PyTorch ${row.torch_tokens_per_s.toFixed(0)} tok/s, ratio ${row.ratio_to_torch!.toFixed(2)}`
-                : '') +
-              '\n',
+            row.mode === 'kd'
+              ? `kd: ${row.tokens_per_s.toFixed(0)} tok/s, ${formatRatio(row.time_ratio_to_cpt)} a full-parameter step's time ` +
+                  `(${row.teacher_layers}-block teacher, ${row.rounds} paired rounds)\n`
+              : `${row.mode}: ${row.tokens_per_s.toFixed(0)} tok/s` +
+                  (row.torch_tokens_per_s
+                    ? `, PyTorch ${row.torch_tokens_per_s.toFixed(0)} tok/s, ratio ${row.ratio_to_torch!.toFixed(2)}`
+                    : '') +
+                  '\n',
           );
     });
 }
