@@ -43,7 +43,7 @@ export function benchDistillStep(o: DistillBenchOptions): DistillBenchRow {
   const model = buildModel(o.student, { trainable: () => true });
   const params = trainableParameters(model);
   const opt = new AdamW(params, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
-  const teacher = new TeacherTargets(buildModel(o.teacher), { temperature: 1 });
+  const teacher = new TeacherTargets(o.teacher, { temperature: 1 });
   const objective = distillObjective(teacher, { alpha: 1, temperature: 1 });
   const targets = nextTokenTargets(o.ids, o.batch, o.seqLen);
   const rows = Array.from({ length: o.batch }, (_, b) => ({

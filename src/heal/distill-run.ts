@@ -95,8 +95,10 @@ function memoryNeeded(shared: SharedWeights, teacher: ModelWeights, s: DistillRu
   const student = shared.weights;
   const tokens = s.microBatch * maxRow;
   const c = teacher.config;
+  // Its weights, one micro-batch's logits and activations, and the KV cache of its inference forward.
+  const kvCache = 2 * c.numLayers * tokens * c.numKvHeads * c.headDim * 4;
   const teacherBytes =
-    weightBytes(teacher) + 4 * tokens * (c.vocabSize + 4 * c.hiddenSize + c.intermediateSize);
+    weightBytes(teacher) + 4 * tokens * (c.vocabSize + 4 * c.hiddenSize + c.intermediateSize) + kvCache;
   let studentBytes = activationBytes(student.config, tokens);
   if (s.lora) {
     const sharedSet = new Set(teacher.tensors.values());
@@ -142,8 +144,7 @@ export function runDistill(
       seqLen: maxRow,
     });
   }
-  const teacherModel = buildModel(teacher.weights);
-  const targets = new TeacherTargets(teacherModel, {
+  const targets = new TeacherTargets(teacher.weights, {
     temperature: s.temperature,
     topK: s.topK,
     cache: cache ? { store: cache, rowIndex: new Map(rows.map((r, i) => [r, i])) } : undefined,

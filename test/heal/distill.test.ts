@@ -18,7 +18,11 @@ import type { StepRecord } from '../../src/heal/train-loop.js';
 import { removeBlocks } from '../../src/prune/cut.js';
 import { widthPrune } from '../../src/prune/width/width-prune.js';
 import type { Tokenizer } from '../../src/text/tokenizer.js';
+import { collate } from '../../src/heal/train-loop.js';
+import { TeacherTargets } from '../../src/heal/teacher-targets.js';
+import { buildModel, llamaForward } from '../../src/model/llama-forward.js';
 import { writeProjectStories } from '../helpers/project-data.js';
+import { randomRows } from './tiny-model.js';
 import { smallTwin } from '../helpers/project-models.js';
 
 function tempDir(t: TestContext): string {
@@ -141,6 +145,29 @@ test("a depth-pruned student's blocks are the teacher's tensors; a LoRA student 
   assert.ok(existsSync(join(dir, 'adapter_config.json')), 'a PEFT adapter');
   assert.equal(r.shared.sharedTensors, s.weights.tensors.size);
   assert.ok(r.adapters!.size > 0);
+});
+
+test("the teacher's inference forward gives the training forward's logits at every real position of right-padded rows", () => {
+  const rows = randomRows(5, 3, 512);
+  const mb = collate(rows);
+  assert.ok(mb.paddingMask, 'rows of unequal length');
+  const target = new TeacherTargets(twin.weights, { temperature: 1 }).forMicroBatch(mb);
+  assert.equal(target.kind, 'full');
+  const want = llamaForward(buildModel(twin.weights), mb.ids, {
+    batch: mb.batch,
+    seqLen: mb.seqLen,
+    paddingMask: mb.paddingMask,
+  }).logits.data;
+  const V = twin.weights.config.vocabSize;
+  let worst = 0;
+  rows.forEach((r, b) => {
+    for (let t = 0; t < r.ids.length; t++)
+      for (let v = 0; v < V; v++) {
+        const i = (b * mb.seqLen + t) * V + v;
+        if (target.kind === 'full') worst = Math.max(worst, Math.abs(target.logits[i] - want[i]));
+      }
+  });
+  assert.ok(worst < 1e-4, `largest difference ${worst}`);
 });
 
 test('top-K: the cache is filled by the first run and answers every row of a second, with the same losses', (t) => {
