@@ -138,7 +138,8 @@ async function tune(
     const t = await train(ctx, kind, base, tokens, `${o.tag} ${method} lr ${lr}`, {
       lr,
       data: o.data,
-      teacher: o.teacher,
+      // Only distillation has a teacher: cpt and lora runs keep finding 4's keys and are shared with it.
+      teacher: kind === 'kd' || kind === 'kd-lora' ? o.teacher : undefined,
     });
     runs.set(lr, t);
   };

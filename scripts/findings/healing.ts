@@ -175,7 +175,7 @@ export async function train(
     ...settings,
     valRows: VAL_ROWS,
     seed: 42,
-    ...(o.teacher ? { teacher: o.teacher.hash, alpha: 1, temperature: 1 } : {}),
+    ...(kind === 'kd' || kind === 'kd-lora' ? { teacher: o.teacher?.hash, alpha: 1, temperature: 1 } : {}),
     ...(o.topK ? { topK: o.topK.k } : {}),
     ...(o.variant ? { variant: o.variant } : {}),
   };
