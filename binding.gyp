@@ -79,6 +79,7 @@
         "native/src/ops_silu_gate.cc",
         "native/src/ops_cached_attention.cc",
         "native/src/ops_cross_entropy.cc",
+        "native/src/ops_kl_divergence.cc",
         "native/src/vec_exp.cc",
         "native/src/ops_dropout.cc",
         "native/src/ops_fill_normal.cc",

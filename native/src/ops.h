@@ -46,6 +46,32 @@ void crossEntropyForward(float* losses, float* lse, const float* logits, const i
 void crossEntropyBackward(float* dlogits, const float* dlosses, const float* logits, const float* lse,
                           const int32_t* targets, int64_t N, int64_t V);
 
+// Forward KL(p ‖ q) per row of logits (N,V) for distillation, p = softmax(teacher/T) and
+// q = softmax(student/T) (invT = 1/T): losses (N) = Σ_v p_v (log p_v - log q_v), 0 where the target
+// is negative (ignored). lseS, lseT (N): log Σ exp(·/T) of each row, saved for backward.
+void klDivForward(float* losses, float* lseS, float* lseT, const float* student, const float* teacher,
+                  const int32_t* targets, int64_t N, int64_t V, float invT);
+// dstudent (N,V) += dlosses[n] · (q - p) / T for non-ignored rows.
+void klDivBackward(float* dstudent, const float* dlosses, const float* student, const float* lseS, const float* teacher,
+                   const float* lseT, const int32_t* targets, int64_t N, int64_t V, float invT);
+
+// The teacher's top-K tokens per row of logits (N,V) at temperature T: idx (N,K) the K largest
+// logits, largest first (equal logits: the lower id first), logp (N,K) their log-probabilities
+// log softmax(logits/T), logRest (N) the log of the probability of all other tokens (-inf when K = V).
+void topKLogProbs(int32_t* idx, float* logp, float* logRest, const float* logits, int64_t N, int64_t V, int64_t K,
+                  float invT);
+// Forward KL over K + 1 outcomes: the teacher's top-K tokens and one bucket for the rest. With the
+// student's q = softmax(student/T) and q_rest = Σ_{v outside idx} q_v, losses (N) =
+// Σ_k p_k (log p_k - log q_{idx_k}) + p_rest (log p_rest - log q_rest), 0 for ignored rows.
+// lseS (N) and lseRestS (N), the student's log Σ exp(·/T) over all tokens and over the rest, are saved.
+void klTopKForward(float* losses, float* lseS, float* lseRestS, const float* student, const int32_t* idx,
+                   const float* logp, const float* logRest, const int32_t* targets, int64_t N, int64_t V, int64_t K,
+                   float invT);
+// dstudent (N,V) += dlosses[n] / T · (q_v - p_v) for v in the top-K, q_v (1 - p_rest / q_rest) outside it.
+void klTopKBackward(float* dstudent, const float* dlosses, const float* student, const float* lseS,
+                    const float* lseRestS, const int32_t* idx, const float* logp, const float* logRest,
+                    const int32_t* targets, int64_t N, int64_t V, int64_t K, float invT);
+
 // Inference attention of S new queries per row against a KV cache (no backward). q/out (B,S,Hq,D);
 // keys/values (B,Hkv,capacity,D) already hold positions [0, start + S). padding (B) may be null:
 // row b's first padding[b] positions are never attended. Scale 1/sqrt(D).

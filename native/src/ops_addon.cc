@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <string>
+#include <vector>
 
 #include "ops.h"
 
@@ -361,6 +362,127 @@ Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
   });
 }
 
+float temperatureInverse(const OpArgs& a, size_t i) {
+  double invT = a.number(i, "invT");
+  if (!(invT > 0 && std::isfinite(invT))) a.fail(i, "invT", "must be a positive finite number (1 / temperature)");
+  return static_cast<float>(invT);
+}
+
+// Top-K indices: each in [0, V), no token twice in a row.
+void checkTopK(const OpArgs& a, size_t i, const int32_t* idx, int64_t N, int64_t V, int64_t K) {
+  std::vector<uint8_t> seen(static_cast<size_t>(V));
+  for (int64_t n = 0; n < N; n++) {
+    for (int64_t k = 0; k < K; k++) {
+      int32_t v = idx[n * K + k];
+      if (v < 0 || v >= V)
+        a.fail(i, "idx", "holds " + std::to_string(v) + " in row " + std::to_string(n) + ": expected a token in [0, " +
+                             std::to_string(V) + ")");
+      if (seen[v]) a.fail(i, "idx", "names token " + std::to_string(v) + " twice in row " + std::to_string(n));
+      seen[v] = 1;
+    }
+    for (int64_t k = 0; k < K; k++) seen[idx[n * K + k]] = 0;
+  }
+}
+
+// klDivForward(losses, lseS, lseT, student, teacher, targets, N, V, invT)
+Napi::Value KlDivForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "klDivForward");
+    int64_t N = a.count(6, "N"), V = a.count(7, "V");
+    if (V == 0) a.fail(7, "V", "must be positive");
+    float invT = temperatureInverse(a, 8);
+    double NV = static_cast<double>(N) * V;
+    float* losses = a.f32(0, "losses", N);
+    float* lseS = a.f32(1, "lseS", N);
+    float* lseT = a.f32(2, "lseT", N);
+    const float* student = a.f32(3, "student", NV);
+    const float* teacher = a.f32(4, "teacher", NV);
+    const int32_t* targets = a.i32(5, "targets", N);
+    checkTargets(a, 5, targets, N, V);
+    klDivForward(losses, lseS, lseT, student, teacher, targets, N, V, invT);
+  });
+}
+
+// klDivBackward(dstudent, dlosses, student, lseS, teacher, lseT, targets, N, V, invT)
+Napi::Value KlDivBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "klDivBackward");
+    int64_t N = a.count(7, "N"), V = a.count(8, "V");
+    float invT = temperatureInverse(a, 9);
+    double NV = static_cast<double>(N) * V;
+    float* dstudent = a.f32(0, "dstudent", NV);
+    const float* dlosses = a.f32(1, "dlosses", N);
+    const float* student = a.f32(2, "student", NV);
+    const float* lseS = a.f32(3, "lseS", N);
+    const float* teacher = a.f32(4, "teacher", NV);
+    const float* lseT = a.f32(5, "lseT", N);
+    const int32_t* targets = a.i32(6, "targets", N);
+    checkTargets(a, 6, targets, N, V);
+    klDivBackward(dstudent, dlosses, student, lseS, teacher, lseT, targets, N, V, invT);
+  });
+}
+
+// topKLogProbs(idx, logp, logRest, logits, N, V, K, invT)
+Napi::Value TopKLogProbs(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "topKLogProbs");
+    int64_t N = a.count(4, "N"), V = a.count(5, "V"), K = a.count(6, "K");
+    if (K == 0 || K > V) a.fail(6, "K", "must lie in [1, V]");
+    float invT = temperatureInverse(a, 7);
+    double NK = static_cast<double>(N) * K;
+    int32_t* idx = a.i32(0, "idx", NK);
+    float* logp = a.f32(1, "logp", NK);
+    float* logRest = a.f32(2, "logRest", N);
+    const float* logits = a.f32(3, "logits", static_cast<double>(N) * V);
+    topKLogProbs(idx, logp, logRest, logits, N, V, K, invT);
+  });
+}
+
+// klTopKForward(losses, lseS, lseRestS, student, idx, logp, logRest, targets, N, V, K, invT)
+Napi::Value KlTopKForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "klTopKForward");
+    int64_t N = a.count(8, "N"), V = a.count(9, "V"), K = a.count(10, "K");
+    if (K == 0 || K > V) a.fail(10, "K", "must lie in [1, V]");
+    float invT = temperatureInverse(a, 11);
+    double NK = static_cast<double>(N) * K;
+    float* losses = a.f32(0, "losses", N);
+    float* lseS = a.f32(1, "lseS", N);
+    float* lseRestS = a.f32(2, "lseRestS", N);
+    const float* student = a.f32(3, "student", static_cast<double>(N) * V);
+    const int32_t* idx = a.i32(4, "idx", NK);
+    const float* logp = a.f32(5, "logp", NK);
+    const float* logRest = a.f32(6, "logRest", N);
+    const int32_t* targets = a.i32(7, "targets", N);
+    checkTargets(a, 7, targets, N, V);
+    checkTopK(a, 4, idx, N, V, K);
+    klTopKForward(losses, lseS, lseRestS, student, idx, logp, logRest, targets, N, V, K, invT);
+  });
+}
+
+// klTopKBackward(dstudent, dlosses, student, lseS, lseRestS, idx, logp, logRest, targets, N, V, K, invT)
+Napi::Value KlTopKBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    OpArgs a(info, "klTopKBackward");
+    int64_t N = a.count(9, "N"), V = a.count(10, "V"), K = a.count(11, "K");
+    if (K == 0 || K > V) a.fail(11, "K", "must lie in [1, V]");
+    float invT = temperatureInverse(a, 12);
+    double NV = static_cast<double>(N) * V, NK = static_cast<double>(N) * K;
+    float* dstudent = a.f32(0, "dstudent", NV);
+    const float* dlosses = a.f32(1, "dlosses", N);
+    const float* student = a.f32(2, "student", NV);
+    const float* lseS = a.f32(3, "lseS", N);
+    const float* lseRestS = a.f32(4, "lseRestS", N);
+    const int32_t* idx = a.i32(5, "idx", NK);
+    const float* logp = a.f32(6, "logp", NK);
+    const float* logRest = a.f32(7, "logRest", N);
+    const int32_t* targets = a.i32(8, "targets", N);
+    checkTargets(a, 8, targets, N, V);
+    checkTopK(a, 5, idx, N, V, K);
+    klTopKBackward(dstudent, dlosses, student, lseS, lseRestS, idx, logp, logRest, targets, N, V, K, invT);
+  });
+}
+
 // cachedAttentionForward(out, q, keys, values, padding, B, S, Hq, Hkv, D, capacity, start)
 Napi::Value CachedAttentionForward(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -403,6 +525,11 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("siluGateBackward", Napi::Function::New(env, SiluGateBackward));
   exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward));
   exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward));
+  exports.Set("klDivForward", Napi::Function::New(env, KlDivForward));
+  exports.Set("klDivBackward", Napi::Function::New(env, KlDivBackward));
+  exports.Set("topKLogProbs", Napi::Function::New(env, TopKLogProbs));
+  exports.Set("klTopKForward", Napi::Function::New(env, KlTopKForward));
+  exports.Set("klTopKBackward", Napi::Function::New(env, KlTopKBackward));
   return exports;
 }
 

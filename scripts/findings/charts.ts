@@ -1,9 +1,12 @@
 // The findings' charts as Vega-Lite specs (rendered to SVG by src/report/charts.ts renderSvg):
-// per-criterion block scores, the perplexity sweep per text, zero-shot averages, healing, speedup.
+// per-criterion block scores, the perplexity sweep per text, zero-shot averages, healing, speedup,
+// distillation against the other healing methods and their learning-rate grids.
 import type { TopLevelSpec } from 'vega-lite';
 import type { BlockScoresFinding } from './block-scores.js';
 import type { CriteriaFinding } from './criteria-compare.js';
 import type { DepthWidthFinding } from './depth-width.js';
+import type { DistillFinding, DistillSetting } from './distillation.js';
+import { DISTILL_METHODS } from './distillation.js';
 import type { HealingFinding } from './healing.js';
 import type { SweepFinding } from './perplexity-sweep.js';
 import type { EvalText } from './settings.js';
@@ -290,4 +293,103 @@ export function speedupSpec(d: DepthWidthFinding): TopLevelSpec {
       },
     ],
   };
+}
+
+/** Finding 6: perplexity after each healing method at equal tokens, one panel per text, a line per setting. */
+export function distillSpec(d: DistillFinding, texts: readonly EvalText[]): TopLevelSpec {
+  const settings = [...d.heldOut, ...d.dataFree];
+  const label = (x: DistillSetting) => `${x.ratio} pruned${x.setting === 'data-free' ? ', no data' : ''}`;
+  const panels = texts.map((t) => {
+    const values = settings.flatMap((x) =>
+      x.methods.map((m) => ({ setting: label(x), method: m.method, ppl: m.ppl[t.name].ppl })),
+    );
+    return {
+      title: { text: t.label, fontSize: 12 },
+      width: 300,
+      height: 220,
+      data: { values },
+      mark: { type: 'line' as const, point: { filled: true, size: 60 }, tooltip: true },
+      encoding: {
+        x: {
+          field: 'method',
+          type: 'nominal' as const,
+          sort: DISTILL_METHODS,
+          title: 'healing',
+          axis: { labelAngle: -30 },
+        },
+        y: {
+          field: 'ppl',
+          type: 'quantitative' as const,
+          title: 'perplexity (log scale)',
+          scale: { type: 'log' as const, domain: logDomain(values.map((v) => v.ppl)), nice: false },
+        },
+        color: {
+          field: 'setting',
+          type: 'nominal' as const,
+          title: null,
+          scale: { range: PALETTE },
+          legend: { orient: 'top' as const },
+        },
+      },
+    };
+  });
+  return {
+    $schema: SCHEMA,
+    title: `Perplexity after healing with ${d.budget} tokens, learning rates tuned`,
+    hconcat: panels,
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Finding 6: final validation loss against the learning rate, one panel per setting, a line per method. */
+export function lrGridSpec(d: DistillFinding): TopLevelSpec {
+  const settings = [...d.heldOut, ...d.dataFree];
+  const values = settings.flatMap((x) =>
+    x.grids.flatMap((g) =>
+      g.points
+        .filter((p) => p.valLoss !== null)
+        .map((p) => ({
+          setting: `${x.ratio}${x.setting === 'data-free' ? ', no data' : ''}`,
+          method: g.method,
+          lr: p.lr,
+          loss: p.valLoss,
+          chosen: p.lr === g.chosen ? 'chosen' : 'tried',
+        })),
+    ),
+  );
+  return {
+    $schema: SCHEMA,
+    title: 'Learning-rate grids: final validation loss (diverged runs left out)',
+    data: { values },
+    facet: { column: { field: 'setting', type: 'nominal', title: null } },
+    spec: {
+      width: 220,
+      height: 200,
+      layer: [
+        {
+          mark: { type: 'line', point: false },
+          encoding: {
+            x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'peak learning rate' },
+            y: { field: 'loss', type: 'quantitative', scale: { zero: false }, title: 'validation loss' },
+            color: { field: 'method', type: 'nominal', sort: DISTILL_METHODS, scale: { range: PALETTE } },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, tooltip: true },
+          encoding: {
+            x: { field: 'lr', type: 'quantitative', scale: { type: 'log' } },
+            y: { field: 'loss', type: 'quantitative', scale: { zero: false } },
+            color: { field: 'method', type: 'nominal', sort: DISTILL_METHODS },
+            size: {
+              field: 'chosen',
+              type: 'nominal',
+              scale: { domain: ['tried', 'chosen'], range: [25, 110] },
+              title: null,
+            },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
 }

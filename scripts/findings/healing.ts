@@ -1,6 +1,7 @@
 // Finding 4: healing the pruned models at each ratio with none, LoRA, CPT and CPT⇒LoRA at one token
 // budget (`shorten lora | cpt --max-tokens`, CPT⇒LoRA half each), then perplexity. LoRA adapters
 // are folded in with `shorten merge`. A killed training run resumes from its last checkpoint.
+// The training step here also serves finding 6 (distillation, other learning rates and texts).
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FindingsContext, PerplexityByText } from './context.js';
@@ -17,12 +18,19 @@ export interface TrainSummary {
   last_val_loss: number | null;
 }
 
+/** `shorten cpt`, `lora`, `distill` and `distill --lora`. */
+export type TrainKind = 'cpt' | 'lora' | 'kd' | 'kd-lora';
+
 export interface TrainingRun {
-  kind: 'cpt' | 'lora';
+  kind: TrainKind;
   summary: TrainSummary;
-  /** Seconds of the run; of its last part only when it was resumed after a kill. */
+  /** Seconds of the step; of its last part only when it was resumed after a kill. */
   seconds: number;
+  /** Seconds the training took by its own log, all parts of a resumed run together (null: not logged). */
+  elapsedS?: number | null;
   resumed: boolean;
+  /** The run stopped on a non-finite loss or gradient (too high a learning rate): no model. */
+  diverged?: boolean;
   settings: {
     maxTokens: number;
     lr: number;
@@ -62,7 +70,7 @@ export interface HealingFinding {
 
 const VAL_ROWS = 16;
 
-interface Trained {
+export interface Trained {
   folder: string;
   hash: string;
   run: TrainingRun;
@@ -80,42 +88,104 @@ function lastLogLine(dir: string): string | null {
   }
 }
 
+/** The last `elapsed_s` of a run's log: its training time across resumes. */
+function loggedElapsed(dir: string): number | null {
+  const log = join(dir, 'train_log.jsonl');
+  if (!existsSync(log)) return null;
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  try {
+    const r = JSON.parse(lines[lines.length - 1]) as { elapsed_s?: number };
+    return r.elapsed_s ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function hasCheckpoint(dir: string): boolean {
   const c = join(dir, 'checkpoints');
   return existsSync(c) && readdirSync(c).length > 0;
 }
 
-/** One training run (cpt on a model folder, or lora on one) at `tokens`, cached; resumes when it can. */
-async function train(
+export interface TrainOptions {
+  /** Peak learning rate (default: --cpt-lr, --lora-lr, --kd-lr or --kd-lora-lr). */
+  lr?: number;
+  /** Training text (default: --cpt-text; LoRA: --lora-data). */
+  data?: string;
+  /** Distillation: the teacher's folder and what names it in the cache. */
+  teacher?: { folder: string; hash: string };
+  /** Distillation: keep the teacher's top-K (with this cache folder), else the full vocabulary. */
+  topK?: { k: number; cache: string };
+  /** Tells apart runs with the same settings (e.g. a cold and a warm teacher cache). */
+  variant?: string;
+}
+
+function defaultLr(s: FindingsContext['settings'], kind: TrainKind): number {
+  return { cpt: s.cptLr, lora: s.loraLr, kd: s.kdLr, 'kd-lora': s.kdLoraLr }[kind];
+}
+
+/** The command line of one run, before the budget and schedule flags. */
+function commandOf(kind: TrainKind, base: string, data: string, seqLen: number, o: TrainOptions): string[] {
+  if (kind === 'cpt') return ['cpt', base, '--text', data, '--seq-len', String(seqLen)];
+  if (kind === 'lora') return ['lora', base, '--data', data, '--cutoff', String(seqLen)];
+  if (!o.teacher) throw new Error(`train ${kind}: no teacher`);
+  return [
+    'distill',
+    base,
+    '--teacher',
+    o.teacher.folder,
+    '--text',
+    data,
+    '--seq-len',
+    String(seqLen),
+    ...(kind === 'kd-lora' ? ['--lora'] : []),
+    ...(o.topK ? ['--top-k', String(o.topK.k), '--teacher-cache', o.topK.cache] : []),
+  ];
+}
+
+const DIVERGED = /stopped without writing a checkpoint/;
+
+/**
+ * One training run (cpt, lora or distill on a model folder) at `tokens`, cached; resumes when it
+ * can. A run that stops on a non-finite loss (too high a learning rate) is recorded as diverged.
+ */
+export async function train(
   ctx: FindingsContext,
-  kind: 'cpt' | 'lora',
+  kind: TrainKind,
   base: { folder: string; hash: string },
   tokens: number,
   label: string,
+  o: TrainOptions = {},
 ): Promise<Trained> {
   const s = ctx.settings;
   const seqLen = healSeqLen(ctx);
   const steps = Math.ceil(tokens / (s.healBatch * seqLen));
   const settings = {
     maxTokens: tokens,
-    lr: kind === 'cpt' ? s.cptLr : s.loraLr,
+    lr: o.lr ?? defaultLr(s, kind),
     warmupSteps: Math.max(1, Math.round(0.1 * steps)),
     batch: s.healBatch,
     microBatch: Math.min(s.healMicroBatch, s.healBatch),
     seqLen,
-    data: kind === 'cpt' ? s.cptText : s.loraData,
+    data: o.data ?? (kind === 'lora' ? s.loraData : s.cptText),
   };
-  const key = { base: base.hash, kind, ...settings, valRows: VAL_ROWS, seed: 42 };
+  // cpt and lora keep the keys they always had, so finding 4's runs serve finding 6's grids.
+  const key = {
+    base: base.hash,
+    kind,
+    ...settings,
+    valRows: VAL_ROWS,
+    seed: 42,
+    ...(kind === 'kd' || kind === 'kd-lora' ? { teacher: o.teacher?.hash, alpha: 1, temperature: 1 } : {}),
+    ...(o.topK ? { topK: o.topK.k } : {}),
+    ...(o.variant ? { variant: o.variant } : {}),
+  };
   const r = await ctx.cache.run(
     `train-${kind}`,
     label,
     key,
     async (dir) => {
       const args = [
-        kind,
-        base.folder,
-        ...(kind === 'cpt' ? ['--text', settings.data, '--seq-len'] : ['--data', settings.data, '--cutoff']),
-        String(seqLen),
+        ...commandOf(kind, base.folder, settings.data, seqLen, o),
         '--out',
         dir,
         '--max-tokens',
@@ -143,25 +213,49 @@ async function train(
       const status = () => lastLogLine(dir);
       let summary: TrainSummary;
       let resumed = false;
-      if (hasCheckpoint(dir)) {
-        ctx.log(`  resuming ${label} from ${join(dir, 'checkpoints')}`);
-        try {
-          summary = await ctx.shorten<TrainSummary>([...args, '--resume', dir], { status });
-          resumed = true;
-        } catch (e) {
-          ctx.log(`  resume failed (${(e as Error).message.split('\n')[0]}); starting over`);
+      try {
+        if (hasCheckpoint(dir)) {
+          ctx.log(`  resuming ${label} from ${join(dir, 'checkpoints')}`);
+          try {
+            summary = await ctx.shorten<TrainSummary>([...args, '--resume', dir], { status });
+            resumed = true;
+          } catch (e) {
+            if (DIVERGED.test((e as Error).message)) throw e;
+            ctx.log(`  resume failed (${(e as Error).message.split('\n')[0]}); starting over`);
+            rmSync(dir, { recursive: true, force: true });
+            summary = await ctx.shorten<TrainSummary>(args, { status });
+          }
+        } else {
           rmSync(dir, { recursive: true, force: true });
           summary = await ctx.shorten<TrainSummary>(args, { status });
         }
-      } else {
-        rmSync(dir, { recursive: true, force: true });
-        summary = await ctx.shorten<TrainSummary>(args, { status });
+      } catch (e) {
+        if (!DIVERGED.test((e as Error).message)) throw e;
+        ctx.log(`  ${label}: diverged (${(e as Error).message.split('\n').slice(-1)[0]})`);
+        const none: TrainSummary = {
+          kind,
+          steps: 0,
+          tokens: 0,
+          final_loss: NaN,
+          first_val_loss: null,
+          last_val_loss: null,
+        };
+        return {
+          folder: dir,
+          summary: none,
+          settings,
+          resumed,
+          diverged: true,
+          elapsedS: loggedElapsed(dir),
+        };
       }
       // The run is done: its checkpoints (weights and optimizer state) only served a resume.
       rmSync(join(dir, 'checkpoints'), { recursive: true, force: true });
-      return { folder: dir, summary, settings, resumed };
+      return { folder: dir, summary, settings, resumed, elapsedS: loggedElapsed(dir) };
     },
-    (x) => existsSync(join(x.folder, kind === 'cpt' ? 'config.json' : 'adapter_config.json')),
+    (x) =>
+      x.diverged === true ||
+      existsSync(join(x.folder, kind === 'cpt' || kind === 'kd' ? 'config.json' : 'adapter_config.json')),
   );
   return {
     folder: r.result.folder,
@@ -170,14 +264,16 @@ async function train(
       kind,
       summary: r.result.summary,
       seconds: r.seconds,
+      elapsedS: r.result.elapsedS ?? null,
       resumed: r.result.resumed,
+      diverged: r.result.diverged,
       settings: r.result.settings,
     },
   };
 }
 
 /** The LoRA run's adapter folded into its base model (`shorten merge`), cached. */
-async function merged(
+export async function merged(
   ctx: FindingsContext,
   base: { folder: string },
   lora: Trained,
@@ -214,7 +310,7 @@ export function healBudget(ctx: Pick<FindingsContext, 'settings' | 'model'>): {
   return { tokens: steps * perStep, half: Math.floor(steps / 2) * perStep, perStep, seqLen };
 }
 
-function healSeqLen(ctx: Pick<FindingsContext, 'model'>): number {
+export function healSeqLen(ctx: Pick<FindingsContext, 'model'>): number {
   return Math.min(256, ctx.model.config.maxSeqLen);
 }
 

@@ -32,7 +32,8 @@ export class PerplexityMeter {
     return Math.max(1, Math.floor(this.maxTokens / this.seqLen));
   }
 
-  private segmentsOf(text: EvalText): number[][] {
+  /** The segments scored for `text` (the first N of the protocol). */
+  segmentsOf(text: EvalText): number[][] {
     let s = this.segments.get(text.name);
     if (!s) {
       const stream = this.tokenizer.encode(readFileSync(text.file, 'utf8'));

@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import type { BlockScoresFinding } from './block-scores.js';
 import type { CriteriaFinding } from './criteria-compare.js';
 import type { DepthWidthFinding } from './depth-width.js';
+import type { DistillFinding, DistillSetting } from './distillation.js';
 import type { HealingFinding } from './healing.js';
 import type { Cell } from './markdown.js';
 import { markdownTable, num, verdictList } from './markdown.js';
@@ -32,6 +33,7 @@ export interface FindingsResults {
   criteria: CriteriaFinding;
   healing: HealingFinding;
   depthWidth: DepthWidthFinding;
+  distill: DistillFinding;
   verdicts: Record<string, Verdict[]>;
 }
 
@@ -42,6 +44,8 @@ export interface ChartFiles {
   zeroshot: string;
   healing: string;
   speedup: string;
+  distill: string;
+  lrGrid: string;
 }
 
 const rel = (p: string) => relative(REPO_ROOT, p) || '.';
@@ -101,7 +105,10 @@ function header(r: FindingsResults): string {
           'zero-shot',
           `7 tasks of ${rel(s.tasksDir)}, first ${s.zeroshotLimit} questions each (--zeroshot-limit), paper metric per task`,
         ],
-        ['healing', `${r.healing.budget} tokens per method (--heal-tokens ${s.healTokens}); see finding 4`],
+        [
+          'healing',
+          `${r.healing.budget} tokens per method (--heal-tokens ${s.healTokens}); see findings 4 and 6`,
+        ],
         [
           'generation benchmark',
           `batches ${s.benchBatches.join(', ')}; ${s.benchNewTokens} new tokens; interleaved rounds after ${s.benchWarmup} warm-up until each speed-up's 95% interval is within ±${s.benchPrecision}, at most ${s.benchBudget} s in all`,
@@ -253,8 +260,8 @@ function healingSection(r: FindingsResults, charts: ChartFiles): string {
       m.tokens,
       m.runs.map((run) => run.summary.steps).join(' + ') || '–',
       m.runs.length
-        ? formatSeconds(m.runs.reduce((a, run) => a + run.seconds, 0)) +
-          (m.runs.some((run) => run.resumed) ? ' *' : '')
+        ? formatSeconds(m.runs.reduce((a, run) => a + (run.elapsedS ?? run.seconds), 0)) +
+          (m.runs.some((run) => run.resumed && (run.elapsedS ?? null) === null) ? ' *' : '')
         : '–',
       m.runs.length ? num(m.runs[m.runs.length - 1].summary.last_val_loss, 3) : '–',
       ...texts.map((t) => num(m.ppl[t.name].ppl)),
@@ -277,13 +284,15 @@ function healingSection(r: FindingsResults, charts: ChartFiles): string {
       : `LoRA trains on ${rel(s.loraData)}, as the paper's LoRA trains on Alpaca instructions; CPT on pretraining text.`,
     `Rows of ${h.seqLen} tokens, ${s.healBatch} rows per step, peak learning rate ${s.cptLr} (CPT) and ${s.loraLr} (LoRA),` +
       ` warm-up ${firstRun ? `${firstRun.settings.warmupSteps} steps` : ''} (10% of the steps), validation on 16 held-back rows of the training text.`,
-    'Neither learning rate was tuned for this comparison.',
+    'Neither learning rate was tuned for this comparison (finding 6 tunes them, and compares distillation).',
     '',
     markdownTable(
       ['ratio', 'healing', 'tokens', 'steps', 'time', 'final val loss', ...texts.map((t) => `PPL ${t.name}`)],
       rows,
     ),
-    h.ratios.some((x) => x.methods.some((m) => m.runs.some((run) => run.resumed)))
+    h.ratios.some((x) =>
+      x.methods.some((m) => m.runs.some((run) => run.resumed && (run.elapsedS ?? null) === null)),
+    )
       ? '\\* resumed after the script was stopped: the time is that of the last part only.\n'
       : '',
     `![Perplexity after healing](${charts.healing})`,
@@ -371,6 +380,141 @@ function depthWidthSection(r: FindingsResults, charts: ChartFiles): string {
   ].join('\n');
 }
 
+function gridCell(x: DistillSetting, method: string): string {
+  const g = x.grids.find((y) => y.method === method);
+  if (!g) return '–';
+  return g.points
+    .map((p) => {
+      const v = p.diverged ? 'diverged' : num(p.valLoss, 3);
+      return p.lr === g.chosen ? `**${p.lr}: ${v}**` : `${p.lr}: ${v}`;
+    })
+    .join(', ');
+}
+
+function distillTable(
+  settings: readonly DistillSetting[],
+  texts: FindingsResults['settings']['evalTexts'],
+): string {
+  const rows: Cell[][] = settings.flatMap((x) =>
+    x.methods.map((m) => [
+      x.ratio,
+      m.method,
+      m.lr.length ? m.lr.join(' + ') : '–',
+      m.tokens,
+      m.steps.join(' + ') || '–',
+      m.steps.length ? formatSeconds(m.seconds) : '–',
+      num(m.valLoss, 3),
+      ...texts.map((t) => num(m.ppl[t.name].ppl)),
+    ]),
+  );
+  return markdownTable(
+    [
+      'ratio',
+      'healing',
+      'peak lr',
+      'tokens',
+      'steps',
+      'time',
+      'final val loss',
+      ...texts.map((t) => `PPL ${t.name}`),
+    ],
+    rows,
+  );
+}
+
+function distillSection(r: FindingsResults, charts: ChartFiles): string {
+  const d = r.distill;
+  const s = r.settings;
+  const texts = s.evalTexts;
+  const gridRows = (settings: readonly DistillSetting[]): Cell[][] =>
+    settings.flatMap((x) => x.grids.map((g) => [x.ratio, g.method, gridCell(x, g.method)]));
+  const parts = [
+    '## 6. Healing by distillation from the unpruned model',
+    '',
+    `Minitron (Sreenivas et al. 2024) heals a pruned student by training it on the unpruned teacher's output distribution:`,
+    "logit-only forward KL at temperature 1 (`shorten distill --teacher ORIGINAL`, alpha 1, T 1). Here it runs against the paper's",
+    `methods on the ${d.criterion === 'ppl' ? 'PPL' : 'Taylor+'}-pruned models of finding 3, every method with ${d.budget} training tokens`,
+    `(finding 4's budget: ${d.budget / d.tokensPerStep} steps of ${d.tokensPerStep / d.seqLen} rows × ${d.seqLen} tokens; CPT⇒LoRA half each). KD trains every weight, as CPT does;`,
+    'KD (LoRA) trains rank-8 adapters on all seven projections, as LoRA does (`distill --lora`), merged before measuring.',
+    '',
+    `**Learning rates were tuned first**: each method ran at ${d.grid.map((g) => `${g}×`).join(', ')} its starting rate` +
+      (d.extend > 0
+        ? `, and up to ${d.extend} more doublings (or halvings) while the best rate was at an end of the grid`
+        : '') +
+      '; the rate with the lowest final validation loss (next-token cross-entropy on 16 rows held back from the training text,' +
+      ' never the test texts) is the one compared. CPT⇒LoRA uses the rates tuned for CPT and for LoRA. The time is the training' +
+      " time by the run's own log (validation included), on this 2-core machine with no other measurement running.",
+    '',
+    '### Held-out text',
+    '',
+    `Every method trains on ${rel(s.cptText)} (the student sees the same text in every method; KD's teacher sees it too).`,
+    '',
+    distillTable(d.heldOut, texts),
+    'Learning-rate grids (peak rate: final validation loss; the chosen one in bold):',
+    '',
+    markdownTable(['ratio', 'method', 'grid'], gridRows(d.heldOut)),
+  ];
+  if (d.selfSamples && d.dataFree.length > 0) {
+    const ss = d.selfSamples;
+    parts.push(
+      '### Data-free: healing on text sampled from the original',
+      '',
+      `With no text at all, the original model writes its own: ${ss.sequences} sequences of ${ss.seqLen} tokens sampled after BOS at` +
+        ` temperature 1 (seed ${ss.seed}, ${formatSeconds(ss.seconds)}), as \`shorten run --calib self\` samples them, decoded to text, one` +
+        ' document each. CPT trains on that text; KD distills from the original on it (`shorten run --heal kd` does the same).' +
+        ` Judged on ${texts[0].label}, which neither saw.`,
+      '',
+      distillTable(d.dataFree, texts),
+      markdownTable(['ratio', 'method', 'grid'], gridRows(d.dataFree)),
+    );
+  }
+  parts.push(`![Perplexity after healing, distillation included](${charts.distill})`, '');
+  parts.push(`![Learning-rate grids](${charts.lrGrid})`, '');
+  if (d.topK) {
+    const k = d.topK;
+    const main = texts[0].name;
+    parts.push(
+      `### The teacher's top-${k.k}, cached on disk`,
+      '',
+      `\`distill --top-k ${k.k}\` keeps, per position, the teacher's ${k.k} most likely tokens (log-probabilities at T) and the mass of` +
+        ` all others as one bucket; the student's distribution is folded onto the same ${k.k} + 1 outcomes and the KL runs over them.` +
+        " Those are written to a cache folder the first time a row is seen and read back afterwards (Minitron's offline variant):" +
+        ` a second run (another learning rate, another student, a resumed run) needs no teacher at all. At ${k.ratio}, KD's tuned rate ${k.lr}:`,
+      '',
+      markdownTable(
+        ['teacher', 'time', 'final val loss', ...texts.map((t) => `PPL ${t.name}`)],
+        [
+          [
+            'full vocabulary, on the fly',
+            formatSeconds(k.full.seconds),
+            num(k.full.valLoss, 3),
+            ...texts.map((t) => num(k.full.ppl[t.name].ppl, 3)),
+          ],
+          [
+            `top-${k.k}, empty cache (filled as it runs)`,
+            formatSeconds(k.cold.seconds),
+            num(k.cold.valLoss, 3),
+            ...texts.map((t) => num(k.cold.ppl[t.name].ppl, 3)),
+          ],
+          [
+            `top-${k.k}, cache already filled`,
+            formatSeconds(k.warm.seconds),
+            num(k.warm.valLoss, 3),
+            ...texts.map((t) => num(k.warm.ppl[t.name].ppl, 3)),
+          ],
+        ],
+      ),
+      `${k.warmSameLoss ? "The run on the filled cache repeats the first run's losses exactly." : "The run on the filled cache did not repeat the first run's final loss exactly."}` +
+        ` Agreement of the objective: on the first ${k.kl.segments} held-out ${texts[0].label} segments, the full-KD student's KL from the teacher` +
+        ` is ${num(k.kl.full, 4)} over the full vocabulary and ${num(k.kl.topK, 4)} over top-${k.k} + rest (${num((100 * k.kl.topK) / k.kl.full, 1)}%; folding` +
+        ` outcomes together can only lower a KL). Perplexity: top-${k.k} ${num(k.cold.ppl[main].ppl, 3)} against full ${num(k.full.ppl[main].ppl, 3)}.`,
+      '',
+    );
+  }
+  parts.push(verdictList(r.verdicts.distill));
+  return parts.join('\n');
+}
+
 function summarySection(r: FindingsResults): string {
   const names: Record<string, string> = {
     blockScores: '1. block importance',
@@ -378,6 +522,7 @@ function summarySection(r: FindingsResults): string {
     criteria: '3. Taylor+ vs PPL',
     healing: '4. healing',
     depthWidth: '5. depth vs width',
+    distill: '6. distillation',
   };
   const rows: Cell[][] = Object.entries(r.verdicts).flatMap(([k, vs]) =>
     vs.map((v) => [names[k] ?? k, v.claim, v.holds ? 'yes' : 'no']),
@@ -388,7 +533,7 @@ function summarySection(r: FindingsResults): string {
   return [
     '## Summary of the verdicts',
     '',
-    'Each line is decided by the rule in its wording, from the numbers above; "the paper: yes" marks what the paper reports.',
+    'Each line is decided by the rule in its wording, from the numbers above; "the paper: yes" marks what the paper reports, "Minitron: yes" what Minitron reports.',
     '',
     markdownTable(['finding', 'claim', 'holds here'], rows),
     `Check of the perplexity protocol: \`shorten eval ppl\` on the original against this script's in-process measurement — ${check}.`,
@@ -405,6 +550,7 @@ export function findingsMarkdown(r: FindingsResults, charts: ChartFiles): string
     criteriaSection(r, charts),
     healingSection(r, charts),
     depthWidthSection(r, charts),
+    distillSection(r, charts),
     summarySection(r),
   ].join('\n');
 }

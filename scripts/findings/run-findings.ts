@@ -1,4 +1,4 @@
-// The findings run from start to end: open the model, measure the five findings (each step cached),
+// The findings run from start to end: open the model, measure the six findings (each step cached),
 // decide the verdicts, render the charts, and write findings.md, findings.json and findings/*.svg.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -6,10 +6,19 @@ import { openModel } from '../../src/pipeline/open-model.js';
 import { renderSvg } from '../../src/report/charts.js';
 import { measureBlockScores } from './block-scores.js';
 import { calibrationJsonl } from './calibration-file.js';
-import { blockScoresSpec, healingSpec, speedupSpec, sweepSpec, zeroShotSpec } from './charts.js';
+import {
+  blockScoresSpec,
+  distillSpec,
+  healingSpec,
+  lrGridSpec,
+  speedupSpec,
+  sweepSpec,
+  zeroShotSpec,
+} from './charts.js';
 import { createContext } from './context.js';
 import { compareCriteria } from './criteria-compare.js';
 import { compareDepthWidth } from './depth-width.js';
+import { measureDistillation } from './distillation.js';
 import { measureHealing } from './healing.js';
 import { machineFacts, modelFacts } from './model-facts.js';
 import { PerplexityMeter } from './perplexity-meter.js';
@@ -24,6 +33,7 @@ import {
   blockScoreVerdicts,
   criteriaVerdicts,
   depthWidthVerdicts,
+  distillVerdicts,
   healingVerdicts,
   sweepVerdicts,
 } from './verdicts.js';
@@ -82,6 +92,7 @@ export async function runFindings(raw: FindingsSettings, argv: string[]): Promis
   const criteria = await compareCriteria(ctx, blockScores);
   const healing = await measureHealing(ctx);
   const depthWidth = await compareDepthWidth(ctx);
+  const distill = await measureDistillation(ctx);
 
   const texts = settings.evalTexts;
   const results: FindingsResults = {
@@ -103,12 +114,14 @@ export async function runFindings(raw: FindingsSettings, argv: string[]): Promis
     criteria,
     healing,
     depthWidth,
+    distill,
     verdicts: {
       blockScores: blockScoreVerdicts(blockScores),
       sweep: sweepVerdicts(sweep, texts),
       criteria: criteriaVerdicts(criteria, texts, settings.ratios),
       healing: healingVerdicts(healing, texts),
       depthWidth: depthWidthVerdicts(depthWidth, texts, settings.ratios),
+      distill: distillVerdicts(distill, texts),
     },
   };
 
@@ -120,6 +133,8 @@ export async function runFindings(raw: FindingsSettings, argv: string[]): Promis
     zeroshot: 'findings/zero-shot.svg',
     healing: 'findings/healing.svg',
     speedup: 'findings/speedup.svg',
+    distill: 'findings/distillation.svg',
+    lrGrid: 'findings/lr-grids.svg',
   };
   const specs: [string, Parameters<typeof renderSvg>[0]][] = [
     [charts.scores, blockScoresSpec(blockScores)],
@@ -130,6 +145,8 @@ export async function runFindings(raw: FindingsSettings, argv: string[]): Promis
     [charts.zeroshot, zeroShotSpec(criteria)],
     [charts.healing, healingSpec(healing, texts)],
     [charts.speedup, speedupSpec(depthWidth)],
+    [charts.distill, distillSpec(distill, texts)],
+    [charts.lrGrid, lrGridSpec(distill)],
   ];
   for (const [file, spec] of specs) writeAtomic(join(settings.docs, file), await renderSvg(spec));
   const steps = cache.records.map(({ kind, hash, key, seconds, cached }) => ({

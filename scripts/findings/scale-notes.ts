@@ -119,6 +119,36 @@ export function scaleNotes(r: FindingsResults): string {
       'Timings move with the load of the shared machine; the speedup table gives every batch size.',
   );
 
+  // 6. Distillation.
+  const d = r.distill;
+  const dSevere = d?.heldOut[d.heldOut.length - 1];
+  if (d && dSevere && v.distill) {
+    const p = (x: (typeof d.heldOut)[number], m: string) =>
+      x.methods.find((y) => y.method === m)?.ppl[main.name]?.ppl;
+    const kd = p(dSevere, 'KD');
+    const cptKd = p(dSevere, 'CPT');
+    const best = [...dSevere.methods].sort((a, b) => a.ppl[main.name].ppl - b.ppl[main.name].ppl)[0];
+    const free = d.dataFree[d.dataFree.length - 1];
+    const seconds = (x: (typeof d.heldOut)[number], m: string) =>
+      x.methods.find((y) => y.method === m)?.seconds;
+    const tKd = seconds(dSevere, 'KD');
+    const tCpt = seconds(dSevere, 'CPT');
+    lines.push(
+      `- **Distillation** (${tally(v.distill)} hold): with every learning rate tuned, at ${dSevere.ratio} on ${main.label} the best of the ` +
+        `${dSevere.methods.length} methods is ${best.method} (${f(best.ppl[main.name].ppl)})` +
+        (kd !== undefined && cptKd !== undefined
+          ? `; KD's perplexity is ${f((100 * Math.abs(cptKd - kd)) / cptKd, 1)}% ${kd <= cptKd ? 'below' : 'above'} CPT's (${f(kd)} against ${f(cptKd)})`
+          : '') +
+        (tKd && tCpt
+          ? `, for ×${f(tKd / tCpt)} CPT's training time (the teacher's forward pass on every step)`
+          : '') +
+        '. ' +
+        (free
+          ? `With no data, on text the original wrote itself, KD reaches ${f(p(free, 'KD') ?? NaN)} and CPT ${f(p(free, 'CPT') ?? NaN)} at ${free.ratio} (unhealed ${f(p(free, 'none') ?? NaN)}).`
+          : ''),
+    );
+  }
+
   // Out-of-domain texts.
   const o = orig?.ppl;
   if (o && texts.length > 1) {

@@ -37,6 +37,17 @@ export interface FindingsSettings {
   loraData: string;
   cptLr: number;
   loraLr: number;
+  /** Finding 6: the centre of the distillation grids (full-parameter and LoRA). */
+  kdLr: number;
+  kdLoraLr: number;
+  /** Finding 6: multiples of each method's rate tried before comparing. */
+  lrGrid: number[];
+  /** Finding 6: further doublings (or halvings) while the best rate is at an end of the grid. */
+  lrGridExtend: number;
+  /** Finding 6: K of the top-K teacher measured against the full vocabulary. */
+  kdTopK: number;
+  /** Finding 6: ratios of the data-free setting (self-samples); default the most severe. */
+  dataFreeRatios: string[];
   healBatch: number;
   healMicroBatch: number;
   widthScore: 'magnitude' | 'wanda';
@@ -56,6 +67,8 @@ const QUICK: Record<string, string> = {
   pplTokens: '8192',
   zeroshotLimit: '20',
   healTokens: '20000',
+  lrGrid: '1',
+  lrGridExtend: '0',
   benchBudget: '30',
   benchWarmup: '0',
   benchNewTokens: '16',
@@ -83,7 +96,7 @@ function percent(v: string, flag: string): number {
 
 export function parseSettings(argv: string[]): FindingsSettings {
   const program = new Command('findings')
-    .description("Measure the paper's five findings on a model and write docs/findings.md")
+    .description("Measure the paper's five findings and distillation on a model and write docs/findings.md")
     .option('--model <path>', 'HF folder of the model to study', 'models/default')
     .option('--work <dir>', 'cache of every step (JSON) and of the models it writes', '.tmp/findings')
     .option('--docs <dir>', 'where findings.md, findings.json and findings/*.svg go', 'docs')
@@ -120,6 +133,19 @@ export function parseSettings(argv: string[]): FindingsSettings {
     .option('--lora-data <file>', 'LoRA data: plain text, or Alpaca JSON (default: the CPT text)')
     .option('--cpt-lr <x>', 'CPT peak learning rate', '5e-4')
     .option('--lora-lr <x>', 'LoRA peak learning rate', '1e-3')
+    .option('--kd-lr <x>', 'finding 6: centre of the distillation learning-rate grid', '5e-4')
+    .option('--kd-lora-lr <x>', 'finding 6: centre of the LoRA distillation learning-rate grid', '1e-3')
+    .option('--lr-grid <list>', "finding 6: multiples of each method's learning rate tried", '0.5,1,2')
+    .option(
+      '--lr-grid-extend <n>',
+      'finding 6: extra doublings while the best rate is at an end of the grid',
+      '2',
+    )
+    .option('--kd-top-k <k>', 'finding 6: K of the top-K teacher compared with the full vocabulary', '64')
+    .option(
+      '--data-free-ratios <list>',
+      'finding 6: ratios healed on self-samples (default: the most severe)',
+    )
     .option('--heal-batch <n>', 'healing: rows per optimizer step', '16')
     .option('--heal-micro-batch <n>', 'healing: rows per forward pass', '16')
     .option('--width-score <s>', 'width pruning score: magnitude | wanda', 'wanda')
@@ -187,6 +213,20 @@ export function parseSettings(argv: string[]): FindingsSettings {
     loraData: o.loraData === undefined ? cptText : String(o.loraData),
     cptLr: positiveNumber(value('cptLr'), '--cpt-lr'),
     loraLr: positiveNumber(value('loraLr'), '--lora-lr'),
+    kdLr: positiveNumber(value('kdLr'), '--kd-lr'),
+    kdLoraLr: positiveNumber(value('kdLoraLr'), '--kd-lora-lr'),
+    lrGrid: value('lrGrid')
+      .split(',')
+      .map((x) => positiveNumber(x.trim(), '--lr-grid')),
+    lrGridExtend: Number(value('lrGridExtend')),
+    kdTopK: positiveInt(value('kdTopK'), '--kd-top-k'),
+    dataFreeRatios:
+      o.dataFreeRatios === undefined
+        ? ratios.slice(-1)
+        : String(o.dataFreeRatios)
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean),
     healBatch: positiveInt(value('healBatch'), '--heal-batch'),
     healMicroBatch: positiveInt(value('healMicroBatch'), '--heal-micro-batch'),
     widthScore,

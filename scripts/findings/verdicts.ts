@@ -3,6 +3,7 @@
 import type { BlockScoresFinding } from './block-scores.js';
 import type { CriteriaFinding, ComparedModel } from './criteria-compare.js';
 import type { DepthWidthFinding } from './depth-width.js';
+import type { DistillFinding, DistillSetting } from './distillation.js';
 import type { HealingFinding } from './healing.js';
 import type { SweepFinding } from './perplexity-sweep.js';
 import type { EvalText } from './settings.js';
@@ -243,6 +244,58 @@ export function depthWidthVerdicts(
       claim: `${t.label}: without retraining, depth pruning has lower perplexity than width pruning at every ratio`,
       holds: cmp.every((c) => c.d < c.w),
       detail: cmp.map((c) => `${c.r}: depth ${f(c.d)}, width ${f(c.w)}`).join('; '),
+    });
+  }
+  return out;
+}
+
+/** Finding 6: Minitron's claim that distillation heals best at equal tokens, and what top-K costs. */
+export function distillVerdicts(d: DistillFinding, texts: readonly EvalText[]): Verdict[] {
+  const out: Verdict[] = [];
+  const at = (x: DistillSetting, method: string, text: string) =>
+    x.methods.find((m) => m.method === method)?.ppl[text]?.ppl ?? NaN;
+  const severe = d.heldOut[d.heldOut.length - 1];
+  for (const t of texts) {
+    if (severe) {
+      const best = [...severe.methods].sort((a, b) => a.ppl[t.name].ppl - b.ppl[t.name].ppl)[0];
+      out.push({
+        claim: `${t.label}: at the most severe ratio (${severe.ratio}), distillation (KD or KD (LoRA)) heals best of the ${severe.methods.length} at equal tokens (Minitron: yes)`,
+        holds: best.method === 'KD' || best.method === 'KD (LoRA)',
+        detail: severe.methods.map((m) => `${m.method} ${f(m.ppl[t.name].ppl)}`).join('; '),
+      });
+    }
+    out.push({
+      claim: `${t.label}: KD heals better than CPT at every ratio`,
+      holds: d.heldOut.every((x) => at(x, 'KD', t.name) < at(x, 'CPT', t.name)),
+      detail: d.heldOut
+        .map((x) => `${x.ratio}: KD ${f(at(x, 'KD', t.name))}, CPT ${f(at(x, 'CPT', t.name))}`)
+        .join('; '),
+    });
+    out.push({
+      claim: `${t.label}: KD (LoRA) heals better than LoRA at every ratio`,
+      holds: d.heldOut.every((x) => at(x, 'KD (LoRA)', t.name) < at(x, 'LoRA', t.name)),
+      detail: d.heldOut
+        .map(
+          (x) => `${x.ratio}: KD (LoRA) ${f(at(x, 'KD (LoRA)', t.name))}, LoRA ${f(at(x, 'LoRA', t.name))}`,
+        )
+        .join('; '),
+    });
+  }
+  const main = texts[0];
+  for (const x of d.dataFree)
+    out.push({
+      claim: `${main.label}: with no data (self-samples of the original), KD heals better than CPT at ${x.ratio}`,
+      holds: at(x, 'KD', main.name) < at(x, 'CPT', main.name),
+      detail: `none ${f(at(x, 'none', main.name))}; CPT ${f(at(x, 'CPT', main.name))}; KD ${f(at(x, 'KD', main.name))}`,
+    });
+  if (d.topK) {
+    const k = d.topK;
+    const full = k.full.ppl[main.name].ppl;
+    const top = k.cold.ppl[main.name].ppl;
+    out.push({
+      claim: `${main.label}: KD from the teacher's top-${k.k} (and the rest as one bucket) is within 1% of full-vocabulary KD's perplexity at ${k.ratio}`,
+      holds: Math.abs(top - full) <= 0.01 * full,
+      detail: `top-${k.k} ${f(top, 3)}, full ${f(full, 3)} (${f((100 * (top - full)) / full)}%)`,
     });
   }
   return out;

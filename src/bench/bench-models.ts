@@ -1,6 +1,7 @@
 // The models the benchmarks against PyTorch build: the synthetic shapes they run at, the same shape
 // as PyTorch's side reads it, a fully trainable model over the stored weights, and, read off the
 // built model rather than written by hand, which dtype each part of our side runs in.
+import { amxActive } from '../native/index.js';
 import type { LlamaConfig } from '../model/config.js';
 import type { LlamaModel } from '../model/llama-forward.js';
 import { buildModel } from '../model/llama-forward.js';
@@ -59,7 +60,9 @@ export function benchTokens(count: number, vocab: number): Int32Array {
  */
 export function trainableModel(weights: ModelWeights): LlamaModel {
   const widened = new Map([...weights.tensors].filter(([, t]) => t.dtype !== 'f32'));
-  const model = buildModel({ config: weights.config, tensors: widened }, { trainable: () => true });
+  // A bf16 checkpoint trains in bf16 as PyTorch's autocast does: f32 masters, bf16 copies for products.
+  const compute = widened.size > 0 && [...widened.values()].every((t) => t.dtype === 'bf16') ? 'bf16' : 'f32';
+  const model = buildModel({ config: weights.config, tensors: widened }, { trainable: () => true, compute });
   const all = new Map<string, Weight>();
   for (const [name, t] of weights.tensors)
     all.set(
@@ -67,6 +70,13 @@ export function trainableModel(weights: ModelWeights): LlamaModel {
       t.dtype === 'f32' ? new Tensor(t.shape, t.data as Float32Array, true) : model.weights.get(name)!,
     );
   return { ...model, weights: all };
+}
+
+/** How a product with a half-precision weight multiplies: AMX tiles take bf16 on both sides. */
+export function halfProducts(dtype: string): string {
+  return dtype === 'bf16' && amxActive()
+    ? 'bf16 × f32; GEMMs on AMX tiles, activations rounded to bf16; f32 accumulation'
+    : `${dtype} × f32, f32 accumulation`;
 }
 
 /**
@@ -85,10 +95,13 @@ export function describeOurSide(
     if (w.shape.length !== 2) continue;
     const from = stored?.tensors.get(name)?.dtype;
     const label = isTensor(w)
-      ? `f32 ${w.requiresGrad ? 'trainable tensors' : 'tensors'}${from && from !== 'f32' ? ` widened from the stored ${from}` : ''}`
+      ? `f32 ${w.requiresGrad ? 'trainable tensors' : 'tensors'}${from && from !== 'f32' ? ` widened from the stored ${from}` : ''}` +
+        (w.bf16
+          ? ' with bf16 copies every product reads (forward, dX and dW through the bf16 GEMMs, f32 accumulation; AdamW updates the f32 masters)'
+          : '')
       : w.dtype === 'f32'
         ? 'f32 as stored'
-        : `${w.dtype} as stored, read in place by the ${w.dtype}-weight GEMM/GEMV kernels (${w.dtype} × f32, f32 accumulation)`;
+        : `${w.dtype} as stored, read in place by the ${w.dtype}-weight GEMM/GEMV kernels (${halfProducts(w.dtype)})`;
     counts.set(label, (counts.get(label) ?? 0) + 1);
   }
   const parts = [...counts].map(([label, n]) => `${n} matri${n === 1 ? 'x' : 'ces'} ${label}`);

@@ -3,7 +3,8 @@
 // dtype, and the same step in PyTorch in the same dtype (bench/torch_train.py). LoRA's rounds
 // interleave with a PyTorch kept running beside ours. Full-parameter AdamW state for both sides does
 // not fit in memory at once (four f32 copies of 850M parameters each), so PyTorch's full steps run
-// first, in their own process, before our model exists, and that ratio has no interval.
+// first, in their own process, before our model exists, and that ratio has no interval. Last, a
+// distillation step against a full-parameter one of the same student (train-distill.ts).
 import { performance } from 'node:perf_hooks';
 import { AdamW, clipGradients, globalGradNorm } from '../heal/adamw.js';
 import { createLoraAdapters, loraParameters, loraTargets, PAPER_TARGET_MODULES } from '../heal/lora.js';
@@ -17,6 +18,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { BenchDtype } from './bench-models.js';
 import { describeOurSide, shapeSummary, torchShape, trainableModel } from './bench-models.js';
 import type { RatioEstimate } from './paired-ratio.js';
+import { formatRatio } from './paired-ratio.js';
 import { syntheticConfig, syntheticLlama } from './synthetic-model.js';
 import type { Comparison, RoundsSettings } from './torch-comparison.js';
 import { compareRounds, formatSpeedup, oursOnly, unpairedComparison } from './torch-comparison.js';
@@ -25,6 +27,8 @@ import { timedRounds, timedRoundsAsync } from './timed-rounds.js';
 import type { TorchReference } from './torch-runner.js';
 import { formatTorchReference, torchReference } from './torch-runner.js';
 import { TorchWorker } from './torch-worker.js';
+import type { DistillBenchRow } from './train-distill.js';
+import { benchDistillStep } from './train-distill.js';
 
 export interface TrainBenchOptions extends RoundsSettings {
   shape: Partial<LlamaConfig>;
@@ -32,6 +36,8 @@ export interface TrainBenchOptions extends RoundsSettings {
   seqLen: number;
   batch: number;
   torch: boolean;
+  /** The distillation row's teacher: its blocks (0: no row), the shape's width and vocabulary. */
+  teacherLayers: number;
   log: (s: string) => void;
 }
 
@@ -58,6 +64,8 @@ export interface TrainBenchRun {
   pytorch_reference: TorchReference | null;
   pytorch: { torch_version: string; threads: number } | null;
   rows: TrainBenchRow[];
+  /** KD against full-parameter steps of one student; null without a teacher (--teacher-layers 0). */
+  kd: DistillBenchRow | null;
 }
 
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
@@ -157,6 +165,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchRun> {
     const ids = new Int32Array(tokens);
     for (let i = 0; i < ids.length; i++) ids[i] = rng.nextUint32() % c.vocabSize;
     const rows: TrainBenchRow[] = [];
+    let kd: DistillBenchRow | null = null;
 
     o.log('LoRA steps, ours and PyTorch in turn...');
     {
@@ -207,6 +216,17 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchRun> {
           pytorch: torchFull?.runsIn ?? null,
         }),
       );
+      if (o.teacherLayers > 0) {
+        o.log(`distillation steps against full-parameter steps (a ${o.teacherLayers}-block teacher)...`);
+        kd = benchDistillStep({
+          student: model,
+          teacher: syntheticLlama({ ...c, numLayers: o.teacherLayers }, { dtype: o.dtype, seed: 2 }),
+          ids,
+          batch: o.batch,
+          seqLen: o.seqLen,
+          ...rounds,
+        });
+      }
     }
     return {
       bench: 'train',
@@ -218,6 +238,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchRun> {
       pytorch_reference: reference,
       pytorch,
       rows,
+      kd,
     };
   } finally {
     worker?.kill();
@@ -242,5 +263,10 @@ export function formatTrainBench(r: TrainBenchRun): string {
       ...(row.runs_in.pytorch ? [`        PyTorch: ${row.runs_in.pytorch}`] : []),
     );
   }
+  if (r.kd)
+    lines.push(
+      `  kd    ${r.kd.tokens_per_s.toFixed(1).padStart(9)} tok/s   ${formatRatio(r.kd.time_ratio_to_cpt)} a ` +
+        `full-parameter step's time (${r.kd.teacher_layers}-block teacher, forward only; ${r.kd.rounds} paired rounds)`,
+    );
   return lines.join('\n');
 }

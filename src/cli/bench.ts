@@ -12,7 +12,7 @@ import { benchTrain, formatTrainBench } from '../bench/train.js';
 import type { BenchDtype } from '../bench/bench-models.js';
 import { BENCH_DTYPES, BENCH_SHAPES, benchShape } from '../bench/bench-models.js';
 import { runDtypesInChildren, selfCommand } from '../bench/dtype-children.js';
-import { syntheticLlama } from '../bench/synthetic-model.js';
+import { syntheticConfig, syntheticLlama } from '../bench/synthetic-model.js';
 import { threadCount } from '../native/index.js';
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -234,11 +234,15 @@ export function registerBench(bench: Command): void {
     bench
       .command('train')
       .description(
-        'Training tokens/s of LoRA and full-parameter steps on the synthetic 2048-wide model in f32 and bf16, against PyTorch',
+        'Training tokens/s of LoRA, full-parameter and distillation steps on the synthetic 2048-wide model in f32 and bf16, against PyTorch',
       )
       .option('--seq-len <n>', 'tokens per row', '128')
       .option('--batch <n>', 'rows per step', '8')
-      .option('--vocab <n>', 'vocabulary (default: the shape’s, 32000 for synthetic-2048)'),
+      .option('--vocab <n>', 'vocabulary (default: the shape’s, 32000 for synthetic-2048)')
+      .option(
+        '--teacher-layers <n>',
+        "distillation row: the teacher's blocks, the student's width and vocabulary (default: the student's; 0: no row)",
+      ),
     300,
     'per figure',
   )
@@ -252,6 +256,15 @@ export function registerBench(bench: Command): void {
       const batch = intOption(opts.batch, '--batch', 1);
       const shape =
         opts.vocab === undefined ? c.shape : { ...c.shape, vocabSize: intOption(opts.vocab, '--vocab', 2) };
-      await perDtype(cmd, c, (dtype) => benchTrain({ ...c, shape, dtype, seqLen, batch }), formatTrainBench);
+      const teacherLayers =
+        opts.teacherLayers === undefined
+          ? syntheticConfig(shape).numLayers
+          : intOption(opts.teacherLayers, '--teacher-layers', 0);
+      await perDtype(
+        cmd,
+        c,
+        (dtype) => benchTrain({ ...c, shape, dtype, seqLen, batch, teacherLayers }),
+        formatTrainBench,
+      );
     });
 }

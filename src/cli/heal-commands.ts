@@ -1,4 +1,5 @@
-// `shorten lora | cpt | pretrain | merge`: healing a pruned model.
+// `shorten lora | cpt | pretrain | merge`: healing a pruned model (`shorten distill` in
+// distill-command.ts shares the training flags defined here).
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +17,12 @@ import type { TrainResult } from '../heal/train-loop.js';
 import { applyAdapter } from '../pipeline/apply-adapter.js';
 import { loadTokenizerFile, openModel } from '../pipeline/open-model.js';
 import { saveModelWithTokenizer } from '../pipeline/save-model.js';
+import { registerDistillCommand } from './distill-command.js';
 import { intOption, numberOption, UsageError } from './options.js';
 
-type Opts = Record<string, string | boolean | undefined>;
+export type Opts = Record<string, string | boolean | undefined>;
 
-function addTrainingOptions(
+export function addTrainingOptions(
   cmd: Command,
   d: typeof LORA_DEFAULTS | typeof CPT_DEFAULTS,
   seqFlag: string,
@@ -51,7 +53,7 @@ function addTrainingOptions(
     .option('--json', 'print a JSON summary on stdout (no progress line)');
 }
 
-function runSettings(o: Opts, seqLen: string | boolean | undefined): RunSettings {
+export function runSettings(o: Opts, seqLen: string | boolean | undefined): RunSettings {
   const opt = (v: string | boolean | undefined, flag: string, min: number): number | undefined =>
     v === undefined ? undefined : intOption(v, flag, min);
   const epochs = numberOption(o.epochs, '--epochs');
@@ -82,7 +84,7 @@ function runSettings(o: Opts, seqLen: string | boolean | undefined): RunSettings
   };
 }
 
-function summary(kind: string, out: string, r: TrainResult): Record<string, unknown> {
+export function summary(kind: string, out: string, r: TrainResult): Record<string, unknown> {
   const last = r.records[r.records.length - 1];
   return {
     kind,
@@ -96,7 +98,7 @@ function summary(kind: string, out: string, r: TrainResult): Record<string, unkn
   };
 }
 
-function report(o: Opts, s: Record<string, unknown>): void {
+export function report(o: Opts, s: Record<string, unknown>): void {
   if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
   else
     process.stdout.write(
@@ -136,13 +138,15 @@ function fullSettings(o: Opts, text: string[], kind: 'cpt' | 'pretrain', run: Ru
   };
 }
 
-function addFullOptions(cmd: Command): Command {
+export function addFullOptions(cmd: Command): Command {
   return cmd
     .option('--beta2 <x>', 'AdamW β2 (β1 is 0.9)', String(CPT_DEFAULTS.beta2))
     .option('--min-lr-ratio <x>', 'the cosine floor as a fraction of the peak learning rate', '0.1');
 }
 
 export function registerHealCommands(program: Command): void {
+  registerDistillCommand(program);
+
   addTrainingOptions(
     program
       .command('lora')

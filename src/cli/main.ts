@@ -10,6 +10,7 @@ import { registerPruneCommands } from './prune-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerTokenizerCommands } from './tokenizer-commands.js';
 import { NoQuestionsError } from '../eval/zeroshot.js';
+import { TeacherMismatchError } from '../heal/teacher-check.js';
 import { NoTrainingRowsError } from '../heal/training-data.js';
 import { CalibrationTooSmallError } from '../prune/calibration-source.js';
 import { UsageError } from './options.js';
@@ -71,7 +72,8 @@ export async function main(argv: string[]): Promise<void> {
       err instanceof UsageError ||
       err instanceof NoTrainingRowsError ||
       err instanceof CalibrationTooSmallError ||
-      err instanceof NoQuestionsError
+      err instanceof NoQuestionsError ||
+      err instanceof TeacherMismatchError
     ) {
       process.stderr.write(`shorten: ${err.message}\n`);
       process.exitCode = 2;

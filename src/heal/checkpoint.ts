@@ -22,6 +22,8 @@ export interface TrainingState {
   offset: number;
   rng: number[];
   bestValLoss: number | null;
+  /** Seconds the run took up to this point, across resumes (absent in checkpoints written before it was kept). */
+  elapsedS?: number;
   /** The settings of the run, so a resume with different ones is refused. */
   run: Record<string, unknown>;
 }

@@ -23,7 +23,7 @@ export interface LoraRunSettings extends RunSettings, LoraSettings {
   base: string | null;
 }
 
-function adapterPairs(adapters: Map<string, LoraAdapter>): Map<string, AdapterPair> {
+export function adapterPairs(adapters: Map<string, LoraAdapter>): Map<string, AdapterPair> {
   const pairs = new Map<string, AdapterPair>();
   for (const [name, ad] of adapters)
     pairs.set(name, {

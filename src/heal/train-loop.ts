@@ -1,6 +1,8 @@
-// The one training loop behind LoRA, continued pretraining and pretraining: seeded data order,
-// micro-batches with gradient accumulation, AdamW, clipping, a warmup+decay schedule, budgets,
-// evaluation, checkpoints with exact resume, a JSONL log and a progress line on a terminal.
+// The one training loop behind LoRA, continued pretraining, pretraining and distillation: seeded
+// data order, micro-batches with gradient accumulation, AdamW, clipping, a warmup+decay schedule,
+// budgets, evaluation, checkpoints with exact resume, a JSONL log and a progress line on a terminal.
+// What a micro-batch's loss is (next-token cross-entropy unless an objective says otherwise) is
+// the one thing the methods change.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -66,16 +68,49 @@ export interface TrainLoopOptions {
   onStep?: (record: StepRecord) => void;
   /** Progress line on stderr. */
   progress?: boolean;
+  /** The loss of a micro-batch; default: next-token cross-entropy. */
+  objective?: TrainObjective;
+}
+
+/** A micro-batch's loss, for a method other than plain next-token cross-entropy (distillation). */
+export interface TrainObjective {
+  /** The micro-batch's loss, a mean over its scored tokens (recorded on the tape when one runs). */
+  microBatchLoss(
+    model: LlamaModel,
+    mb: MicroBatch,
+    o: { tape?: Tape; loraDropout?: () => number },
+  ): ObjectiveLoss;
+  /** Figures logged beside the validation loss (cross-entropy), e.g. `val_kl`. */
+  validate?(model: LlamaModel, rows: TrainingExample[], microBatch: number): Partial<StepRecord>;
+}
+
+export interface ObjectiveLoss {
+  loss: Tensor;
+  /** Σ of the per-token loss over the scored tokens (loss × scored), in float64. */
+  lossSum: number;
+  /** Σ next-token NLL over the scored tokens. */
+  nllSum: number;
+  /** Σ over the scored tokens of each logged term, e.g. { kl: Σ KL }; the log gets their means. */
+  terms: Record<string, number>;
 }
 
 export interface StepRecord {
   step: number;
   tokens: number;
+  /** The loss the step minimized (mean over its scored tokens). */
   loss: number;
   lr: number;
   grad_norm: number;
   tokens_per_s: number;
+  /** Seconds since the run started, across resumes (the steps a kill lost count once). */
+  elapsed_s?: number;
+  /** With an objective other than cross-entropy: its next-token cross-entropy term. */
+  ce?: number;
+  /** Distillation: the mean KL(teacher ‖ student) term (before T² and alpha). */
+  kl?: number;
+  /** Mean next-token cross-entropy on the validation rows. */
   val_loss?: number;
+  val_kl?: number;
   skipped?: boolean;
 }
 
@@ -97,7 +132,9 @@ export class NonFiniteError extends Error {
 
 export const TRAIN_LOG = 'train_log.jsonl';
 
-interface MicroBatch {
+export interface MicroBatch {
+  /** The rows it was made of, in order. */
+  rows: TrainingExample[];
   ids: Int32Array;
   targets: Int32Array;
   paddingMask: Uint8Array | undefined;
@@ -126,7 +163,16 @@ export function collate(rows: TrainingExample[]): MicroBatch {
       mask.fill(1, b * seqLen + r.ids.length, (b + 1) * seqLen);
     }
   });
-  return { ids, targets, paddingMask: padded ? mask : undefined, batch: rows.length, seqLen, scored, tokens };
+  return {
+    rows,
+    ids,
+    targets,
+    paddingMask: padded ? mask : undefined,
+    batch: rows.length,
+    seqLen,
+    scored,
+    tokens,
+  };
 }
 
 /** Mean next-token loss over the scored positions of `rows`, with no tape and no dropout. */
@@ -175,6 +221,21 @@ export function plannedSteps(o: Pick<TrainLoopOptions, 'train' | 'batchSize' | '
   return Math.max(0, steps);
 }
 
+/** Next-token cross-entropy: the loss of every method but distillation. */
+const crossEntropyObjective: TrainObjective = {
+  microBatchLoss(model, mb, { tape, loraDropout }) {
+    const r = llamaForward(model, mb.ids, {
+      batch: mb.batch,
+      seqLen: mb.seqLen,
+      paddingMask: mb.paddingMask,
+      targets: mb.targets,
+      tape,
+      loraDropout,
+    });
+    return { loss: r.loss!, lossSum: r.nllSum!, nllSum: r.nllSum!, terms: {} };
+  },
+};
+
 export function trainLoop(o: TrainLoopOptions): TrainResult {
   if (o.train.length === 0) throw new Error('training: no training rows');
   if (o.batchSize % o.microBatch !== 0)
@@ -185,6 +246,7 @@ export function trainLoop(o: TrainLoopOptions): TrainResult {
     process.stderr.write(
       `shorten: warning: --warmup-steps ${o.warmupSteps} is not shorter than the run's ${total} steps; the learning rate never reaches --lr\n`,
     );
+  const objective = o.objective ?? crossEntropyObjective;
   const adam = new AdamW(o.params, o.adam);
   const rng = new TrainingRng(o.seed);
   const ckptDir = join(o.outDir, 'checkpoints');
@@ -197,6 +259,7 @@ export function trainLoop(o: TrainLoopOptions): TrainResult {
     offset: 0,
     rng: rng.state,
     bestValLoss: null,
+    elapsedS: 0,
     run: o.run,
   };
   let records: StepRecord[] = [];
@@ -226,10 +289,11 @@ export function trainLoop(o: TrainLoopOptions): TrainResult {
   let firstValLoss: number | null = null;
   let lastValLoss: number | null = null;
   const tStart = performance.now();
+  const elapsedBefore = state.elapsedS ?? 0;
   const startStep = state.step;
   let bestValLoss = state.bestValLoss;
 
-  const evaluate = (step: number): number => {
+  const evaluate = (): Partial<StepRecord> => {
     const v = evaluateLoss(o.model, o.val, o.microBatch);
     lastValLoss = v;
     if (firstValLoss === null) firstValLoss = v;
@@ -237,8 +301,7 @@ export function trainLoop(o: TrainLoopOptions): TrainResult {
       bestValLoss = v;
       o.exportBest?.(join(o.outDir, 'best'));
     }
-    void step;
-    return v;
+    return { val_loss: v, ...o.objective?.validate?.(o.model, o.val, o.microBatch) };
   };
   if (o.val.length > 0 && !o.resume) firstValLoss = evaluateLoss(o.model, o.val, o.microBatch);
 
@@ -258,25 +321,25 @@ export function trainLoop(o: TrainLoopOptions): TrainResult {
     const micro: MicroBatch[] = [];
     for (let i = 0; i < rows.length; i += o.microBatch) micro.push(collate(rows.slice(i, i + o.microBatch)));
     const scored = micro.reduce((s, m) => s + m.scored, 0);
+    let lossSum = 0;
     let nll = 0;
+    const terms: Record<string, number> = {};
     let stepTokens = 0;
     for (const mb of micro) {
       stepTokens += mb.tokens;
       if (mb.scored === 0) continue;
       const tape = new Tape();
-      const r = llamaForward(o.model, mb.ids, {
-        batch: mb.batch,
-        seqLen: mb.seqLen,
-        paddingMask: mb.paddingMask,
-        targets: mb.targets,
+      const r = objective.microBatchLoss(o.model, mb, {
         tape,
         loraDropout: o.dropout ? rng.next : undefined,
       });
-      nll += r.nllSum!;
+      lossSum += r.lossSum;
+      nll += r.nllSum;
+      for (const [k, v] of Object.entries(r.terms)) terms[k] = (terms[k] ?? 0) + v;
       // The step's loss is the mean over every scored token of the step, across micro-batches.
-      tape.backward(r.loss!, [mb.scored / scored]);
+      tape.backward(r.loss, [mb.scored / scored]);
     }
-    const loss = scored > 0 ? nll / scored : NaN;
+    const loss = scored > 0 ? lossSum / scored : NaN;
     const norm = globalGradNorm(o.params);
     const lr = learningRate(state.step, {
       peak: o.lr,
@@ -310,11 +373,18 @@ export function trainLoop(o: TrainLoopOptions): TrainResult {
       grad_norm: norm,
       tokens_per_s: stepTokens / Math.max(seconds, 1e-9),
     };
+    if (o.objective && scored > 0) {
+      record.ce = nll / scored;
+      for (const [k, v] of Object.entries(terms))
+        (record as unknown as Record<string, number>)[k] = v / scored;
+    }
     if (skipped) record.skipped = true;
     const last = state.step >= total || reachedTokens();
     if (o.val.length > 0 && ((o.evalEvery > 0 && state.step % o.evalEvery === 0) || last))
-      record.val_loss = evaluate(state.step);
+      Object.assign(record, evaluate());
     state.bestValLoss = bestValLoss;
+    state.elapsedS = elapsedBefore + (performance.now() - tStart) / 1000;
+    record.elapsed_s = state.elapsedS;
     records.push(record);
     appendFileSync(logPath, JSON.stringify(record) + '\n');
     if ((o.saveEvery > 0 && state.step % o.saveEvery === 0) || last) {

@@ -91,6 +91,59 @@ interface NativeOpsBinding {
     N: number,
     V: number,
   ): void;
+  klDivForward(
+    losses: Float32Array,
+    lseS: Float32Array,
+    lseT: Float32Array,
+    student: Float32Array,
+    teacher: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    invT: number,
+  ): void;
+  klDivBackward(
+    dstudent: Float32Array,
+    dlosses: Float32Array,
+    student: Float32Array,
+    lseS: Float32Array,
+    teacher: Float32Array,
+    lseT: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    invT: number,
+  ): void;
+  topKLogProbs(idx: Int32Array, logp: Float32Array, logRest: Float32Array, logits: Float32Array, N: number, V: number, K: number, invT: number): void;
+  klTopKForward(
+    losses: Float32Array,
+    lseS: Float32Array,
+    lseRestS: Float32Array,
+    student: Float32Array,
+    idx: Int32Array,
+    logp: Float32Array,
+    logRest: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    K: number,
+    invT: number,
+  ): void;
+  klTopKBackward(
+    dstudent: Float32Array,
+    dlosses: Float32Array,
+    student: Float32Array,
+    lseS: Float32Array,
+    lseRestS: Float32Array,
+    idx: Int32Array,
+    logp: Float32Array,
+    logRest: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    K: number,
+    invT: number,
+  ): void;
 }
 
 // The ops are registered by InitOps in the same addon as the GEMM kernels.
@@ -222,6 +275,74 @@ export function crossEntropyBackwardF32(
   V: number,
 ): void {
   ops.crossEntropyBackward(dlogits, dlosses, logits, lse, targets, N, V);
+}
+
+/** Forward KL(softmax(teacher/T) ‖ softmax(student/T)) per row (0 where target is -1); lseS, lseT saved. */
+export function klDivForwardF32(
+  losses: Float32Array,
+  lseS: Float32Array,
+  lseT: Float32Array,
+  student: Float32Array,
+  teacher: Float32Array,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  invT: number,
+): void {
+  ops.klDivForward(losses, lseS, lseT, student, teacher, targets, N, V, invT);
+}
+/** dstudent += dlosses[n]·(q - p)/T for non-ignored rows. */
+export function klDivBackwardF32(
+  dstudent: Float32Array,
+  dlosses: Float32Array,
+  student: Float32Array,
+  lseS: Float32Array,
+  teacher: Float32Array,
+  lseT: Float32Array,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  invT: number,
+): void {
+  ops.klDivBackward(dstudent, dlosses, student, lseS, teacher, lseT, targets, N, V, invT);
+}
+/** Per row: the K largest logits' ids (largest first, ties to the lower id), their log-probabilities at T, and log of the rest's mass. */
+export function topKLogProbsF32(idx: Int32Array, logp: Float32Array, logRest: Float32Array, logits: Float32Array, N: number, V: number, K: number, invT: number): void {
+  ops.topKLogProbs(idx, logp, logRest, logits, N, V, K, invT);
+}
+/** Forward KL over the teacher's top-K tokens and one bucket for the rest; lseS and lseRestS saved. */
+export function klTopKForwardF32(
+  losses: Float32Array,
+  lseS: Float32Array,
+  lseRestS: Float32Array,
+  student: Float32Array,
+  idx: Int32Array,
+  logp: Float32Array,
+  logRest: Float32Array,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  K: number,
+  invT: number,
+): void {
+  ops.klTopKForward(losses, lseS, lseRestS, student, idx, logp, logRest, targets, N, V, K, invT);
+}
+export function klTopKBackwardF32(
+  dstudent: Float32Array,
+  dlosses: Float32Array,
+  student: Float32Array,
+  lseS: Float32Array,
+  lseRestS: Float32Array,
+  idx: Int32Array,
+  logp: Float32Array,
+  logRest: Float32Array,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  K: number,
+  invT: number,
+): void {
+  ops.klTopKBackward(dstudent, dlosses, student, lseS, lseRestS, idx, logp, logRest, targets, N, V, K, invT);
 }
 
 /**

@@ -52,7 +52,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
     .default('20%'),
   'protect-first': nonNegativeInt.default(4),
   'protect-last': nonNegativeInt.default(2),
-  heal: z.enum(['lora', 'cpt', 'none']).default('lora'),
+  heal: z.enum(['lora', 'cpt', 'none', 'kd']).default('lora'),
   'heal-data': fileList.optional(),
   'heal-steps': positiveInt.default(60),
   'heal-batch': positiveInt.default(8),

@@ -175,13 +175,30 @@ export function stagesSpec(evaluate: EvaluateResult): TopLevelSpec {
   };
 }
 
-/** Training loss per step and validation loss where measured. */
+/**
+ * Training loss per step and validation loss where measured. Distillation (KD) shows its two terms:
+ * the KL to the original model it minimizes and the next-token cross-entropy, in training and on the
+ * validation rows, so its curve reads beside the cross-entropy curves of LoRA and CPT.
+ */
 export function healLossSpec(heal: HealResult): TopLevelSpec {
+  const kd = heal.method === 'kd';
+  const series = kd
+    ? {
+        train: 'KD: KL to the original (training)',
+        ce: 'KD: cross-entropy (training)',
+        val: 'KD: cross-entropy (validation)',
+        valKl: 'KD: KL to the original (validation)',
+      }
+    : { train: 'training', ce: '', val: 'validation', valKl: '' };
   const values = heal.log.flatMap((r) => [
-    { step: r.step, loss: r.loss, series: 'training' },
-    ...(r.val_loss !== undefined ? [{ step: r.step, loss: r.val_loss, series: 'validation' }] : []),
+    { step: r.step, loss: kd ? (r.kl ?? r.loss) : r.loss, series: series.train },
+    ...(kd && r.ce !== undefined ? [{ step: r.step, loss: r.ce, series: series.ce }] : []),
+    ...(r.val_loss !== undefined ? [{ step: r.step, loss: r.val_loss, series: series.val }] : []),
+    ...(kd && r.val_kl !== undefined ? [{ step: r.step, loss: r.val_kl, series: series.valKl }] : []),
   ]);
-  if (heal.firstValLoss !== null) values.unshift({ step: 0, loss: heal.firstValLoss, series: 'validation' });
+  if (heal.firstValLoss !== null) values.unshift({ step: 0, loss: heal.firstValLoss, series: series.val });
+  const domain = kd ? [series.train, series.ce, series.val, series.valKl] : [series.train, series.val];
+  const range = kd ? ['#9333ea', '#2563eb', '#ea580c', '#16a34a'] : ['#2563eb', '#ea580c'];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 640,
@@ -193,14 +210,14 @@ export function healLossSpec(heal: HealResult): TopLevelSpec {
       y: {
         field: 'loss',
         type: 'quantitative',
-        title: 'loss (mean token cross-entropy)',
-        scale: { zero: false },
+        title: kd ? 'nats per token' : 'loss (mean token cross-entropy)',
+        scale: { zero: kd },
       },
       color: {
         field: 'series',
         type: 'nominal',
         title: null,
-        scale: { domain: ['training', 'validation'], range: ['#2563eb', '#ea580c'] },
+        scale: { domain, range },
         legend: { orient: 'top' },
       },
     },

@@ -53,7 +53,7 @@ function speedupKpi(s: GenerateSpeedup | null): string {
 
 /** The method as the paper writes it. */
 function healName(method: string): string {
-  return ({ lora: 'LoRA', cpt: 'CPT' } as Record<string, string>)[method] ?? method;
+  return ({ lora: 'LoRA', cpt: 'CPT', kd: 'KD' } as Record<string, string>)[method] ?? method;
 }
 
 function millions(n: number): string {
@@ -141,7 +141,9 @@ function textNotes(r: RunResults): string {
     );
   if (r.heal.data?.kind === 'self')
     notes.push(
-      'Healing trained on text sampled from the original model (a form of self-distillation), not on real text. Pass <code>--heal-data FILE</code> to heal on real text.',
+      r.heal.method === 'kd'
+        ? "Healing distilled the original model's next-token distributions into the pruned one on text the original sampled itself: no data was used. Pass <code>--heal-data FILE</code> to distill on real text."
+        : 'Healing trained on text sampled from the original model (a form of self-distillation), not on real text. Pass <code>--heal-data FILE</code> to heal on real text.',
     );
   return notes.map((n) => `<p class="note">${n}</p>`).join('\n');
 }
@@ -249,7 +251,13 @@ ${zeroShotTable(r)}
 
 <h2>Healing</h2>
 ${healNote}
-${figure('heal-loss', charts.healLoss, 'Training loss per optimizer step and validation loss (held-out rows of the healing text).')}
+${figure(
+  'heal-loss',
+  charts.healLoss,
+  r.heal.method === 'kd'
+    ? 'KD: the KL from the original model it minimizes (alpha 1, T 1) and the next-token cross-entropy, per optimizer step and on held-out rows of the healing text (validation).'
+    : 'Training loss per optimizer step and validation loss (held-out rows of the healing text).',
+)}
 
 <h2>Generation speed</h2>
 ${benchTable(r)}

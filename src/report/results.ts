@@ -50,7 +50,7 @@ export interface PruneResult extends StageTiming {
 }
 
 export interface HealResult extends StageTiming {
-  method: 'lora' | 'cpt' | 'none';
+  method: 'lora' | 'cpt' | 'kd' | 'none';
   data: TextSource | null;
   steps: number;
   tokens: number;

@@ -3,7 +3,13 @@
 // read off the model that was built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchShape, describeOurSide, shapeSummary, trainableModel } from '../../src/bench/bench-models.js';
+import {
+  benchShape,
+  describeOurSide,
+  halfProducts,
+  shapeSummary,
+  trainableModel,
+} from '../../src/bench/bench-models.js';
 import { STORIES260K_SHAPE, syntheticLlama } from '../../src/bench/synthetic-model.js';
 import { buildModel } from '../../src/model/llama-forward.js';
 import { isTensor } from '../../src/tensor/tensor.js';
@@ -40,12 +46,13 @@ test('describeOurSide names what is bf16 as stored, what is a widened trainable 
   assert.equal(
     describeOurSide(buildModel(bf16), 'forward'),
     `forward: ${matrices} matrices bf16 as stored, read in place by the bf16-weight GEMM/GEMV kernels ` +
-      '(bf16 × f32, f32 accumulation); activations and every other op f32',
+      `(${halfProducts('bf16')}); activations and every other op f32`,
   );
   assert.equal(
     describeOurSide(trainableModel(bf16), 'forward + backward', bf16),
-    `forward + backward: ${matrices} matrices f32 trainable tensors widened from the stored bf16; ` +
-      'activations, gradients and every other op f32',
+    `forward + backward: ${matrices} matrices f32 trainable tensors widened from the stored bf16 with bf16 ` +
+      'copies every product reads (forward, dX and dW through the bf16 GEMMs, f32 accumulation; AdamW ' +
+      'updates the f32 masters); activations, gradients and every other op f32',
   );
   const f32 = syntheticLlama(shape, { dtype: 'f32', seed: 1 });
   assert.doesNotMatch(describeOurSide(f32, 'decode'), /bf16/);

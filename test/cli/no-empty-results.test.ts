@@ -1,6 +1,6 @@
 // Requests that would answer nonsense (a NaN perplexity, an empty order, an accuracy over no
-// question, training on nothing) fail like `prune --remove 90%`: one line naming the numbers and
-// the flag to change, exit 2, and no work done first.
+// question, training on nothing, distilling from a teacher with another vocabulary) fail like
+// `prune --remove 90%`: one line naming the numbers and the flag to change, exit 2, and no work done first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { writeProjectStories, writeSyntheticTasks } from '../helpers/project-data.js';
-import { DEFAULT_MODEL, smallTwinFiles } from '../helpers/project-models.js';
+import { DEFAULT_MODEL, DEFAULT_TOKENIZER, smallTwin, smallTwinFiles } from '../helpers/project-models.js';
+import { syntheticLlama } from '../../src/bench/synthetic-model.js';
+import type { LlamaConfig } from '../../src/model/config.js';
+import { saveModelWithTokenizer } from '../../src/pipeline/save-model.js';
+import { loadTokenizerJson } from '../../src/text/tokenizer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shorten-refusals-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -112,4 +116,26 @@ test('a LoRA run whose every row is masked names the cutoff and --train-on-input
     await shorten(['lora', twin, '--data', rows, '--out', join(dir, 'lora'), '--cutoff', '16']),
     /all 1 rows have nothing to score: every prompt fills the 16-token cutoff; raise --cutoff/,
   );
+});
+
+test('distill from a teacher with another vocabulary, or an unrelated one, names both and trains nothing', async () => {
+  const tokenizer = loadTokenizerJson(DEFAULT_TOKENIZER);
+  const twinConfig = smallTwin().weights.config;
+  const write = (name: string, over: Partial<LlamaConfig>) => {
+    const folder = join(dir, name);
+    saveModelWithTokenizer(syntheticLlama({ ...twinConfig, ...over }, { seed: 5 }), tokenizer, folder, 'hf');
+    return folder;
+  };
+  const out = join(dir, 'distill');
+  const distill = (teacher: string) =>
+    shorten(['distill', twin, '--teacher', teacher, '--text', stories, '--out', out, '--max-steps', '1']);
+  assertRefused(
+    await distill(write('vocab-600', { vocabSize: 600 })),
+    /teacher .*vocab-600 and student .*twin\.gguf have different vocabularies: the teacher's has 600 entries/,
+  );
+  assertRefused(
+    await distill(write('wide', { hiddenSize: 96, headDim: 12 })),
+    /cannot be the model student .*twin\.gguf was pruned from: teacher 5 blocks, hidden 96, .* \(hidden width 64 ≠ 96/,
+  );
+  assert.ok(!existsSync(join(out, 'train_log.jsonl')), 'nothing trained');
 });

@@ -1,12 +1,13 @@
 // Data the project makes itself, for tests that must run on any clone: stories sampled from the
 // default model (the twin of the TinyStories fixture text), zero-shot task files in every task's
-// row shape, and Alpaca-shaped instruction rows. Seeded, so every run sees the same data.
+// row shape, and Alpaca-shaped instruction rows. Seeded, so every run sees the same data, on every CPU.
 import { sequenceStartToken } from '../../src/text/sequence-start.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TASKS } from '../../src/eval/tasks/definitions.js';
 import { generate } from '../../src/model/generate.js';
+import { amxActive, setAmx } from '../../src/native/index.js';
 import { inferenceOf, openModel } from '../../src/pipeline/open-model.js';
 import { mulberry32 } from './random.js';
 import { DEFAULT_MODEL } from './project-models.js';
@@ -17,11 +18,20 @@ let storiesCache: string[] = [];
 export function projectStories(count: number): string[] {
   if (storiesCache.length < count) {
     const m = openModel(DEFAULT_MODEL);
-    const r = generate(
-      inferenceOf(m),
-      Array.from({ length: count }, () => [sequenceStartToken(m.tokenizer).id]),
-      { maxNewTokens: 200, temperature: 1, seed: 20240214, stopAtEos: false },
-    );
+    // The default model is bf16. AMX rounds activations to bf16 where other CPUs keep them f32, and a
+    // sampled token can flip on that: the stories are sampled without AMX, the same on every machine.
+    const amx = amxActive();
+    setAmx(false);
+    let r: ReturnType<typeof generate>;
+    try {
+      r = generate(
+        inferenceOf(m),
+        Array.from({ length: count }, () => [sequenceStartToken(m.tokenizer).id]),
+        { maxNewTokens: 200, temperature: 1, seed: 20240214, stopAtEos: false },
+      );
+    } finally {
+      setAmx(amx);
+    }
     storiesCache = r.tokens.map((ids) =>
       m.tokenizer
         .decode(ids, { skipSpecial: true })

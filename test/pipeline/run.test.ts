@@ -1,7 +1,8 @@
 // `shorten run` end to end on the project's random twin of stories260K (5 blocks) with tiny budgets
 // and synthetic task rows: the report holds an SVG per chart,
 // summary.json carries finite figures, a rerun skips every stage, --force heal redoes only heal,
-// `shorten report` rebuilds, and a bad config field is bad usage (exit 2) naming the field.
+// --heal kd distills from the original on self-samples, `shorten report` rebuilds, and a bad config
+// field is bad usage (exit 2) naming the field.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -212,6 +213,46 @@ describe('shorten run', () => {
     await cli(['report', dir]);
     assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<figure id="chart-bench">\s*<svg/);
     assert.ok(existsSync(join(dir, 'summary.json')));
+  });
+
+  test('--heal kd distills the original into the pruned model on its self-samples; the healing chart shows KD', async () => {
+    const out = await cli([
+      'run',
+      model,
+      '--config',
+      config,
+      '--out',
+      dir,
+      '--heal',
+      'kd',
+      '--force',
+      'heal',
+      '--quiet',
+      '--json',
+    ]);
+    const outcome = JSON.parse(out) as RunOutcome;
+    assert.deepEqual(
+      outcome.stages.filter((s) => s.status === 'ran').map((s) => s.stage),
+      ['heal', 'report'],
+    );
+    const heal = JSON.parse(readFileSync(join(dir, 'heal', 'result.json'), 'utf8')) as {
+      method: string;
+      data: { kind: string };
+      log: { kl?: number; ce?: number; val_kl?: number }[];
+      settings: { teacher: string };
+    };
+    assert.equal(heal.method, 'kd');
+    assert.equal(heal.data.kind, 'self', 'data-free: the text the original sampled');
+    assert.equal(heal.settings.teacher, 'the original model');
+    assert.ok(heal.log.every((r) => Number.isFinite(r.kl) && Number.isFinite(r.ce)));
+    assert.ok(heal.log.some((r) => r.val_kl !== undefined));
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const chart = /<figure id="chart-heal-loss">\s*<svg[^>]*>([\s\S]*?)<\/svg>/.exec(html);
+    assert.ok(chart, 'a healing chart');
+    assert.match(chart[1], /KD: KL to the original \(training\)/);
+    assert.match(chart[1], /KD: cross-entropy \(validation\)/);
+    assert.match(html, /after 3 steps of KD/);
+    assert.match(html, /no data was used/);
   });
 
   test('a wrong config field names the field and what is allowed', () => {

@@ -1,8 +1,10 @@
-// Stage 3, heal: LoRA (merged into the weights afterwards) or continued pretraining of the pruned
-// model on text: --heal-data, else the calibration file, else text sampled from the original model.
+// Stage 3, heal: LoRA (merged into the weights afterwards), continued pretraining, or distillation
+// from the original model (KD) of the pruned model on text: --heal-data, else the calibration file,
+// else text sampled from the original model (so KD heals with nothing but the checkpoint).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runDistill } from '../../heal/distill-run.js';
 import { runFullTraining } from '../../heal/full-run.js';
 import { runLora } from '../../heal/lora-run.js';
 import { mergeLora, PAPER_TARGET_MODULES } from '../../heal/lora.js';
@@ -60,6 +62,7 @@ export function healStage(ctx: RunContext): HealResult {
   if (batchSize % microBatch !== 0)
     throw new RangeError(`--heal-batch ${batchSize} must be a multiple of --heal-micro-batch ${microBatch}`);
   const lr = c['heal-lr'] ?? (c.heal === 'lora' ? 1e-3 : 3e-4);
+  const fullParameter = { beta2: 0.95, minLrRatio: 0.1 };
   const runDir = join(stageDir(ctx.dir, 'heal'), 'run');
   const tick = ctx.progress.task(`heal: ${c.heal}`, steps, 'step');
   const run: RunSettings = {
@@ -107,18 +110,36 @@ export function healStage(ctx: RunContext): HealResult {
       dropout: lora.dropout,
       targets: lora.targetModules,
     });
+  } else if (c.heal === 'kd') {
+    // The teacher is the model the run started from; its kept blocks are the student's, shared.
+    const original = ctx.original();
+    const r = runDistill(
+      { path: join(ctx.dir, prune.model), weights: pruned.weights, tokenizer: pruned.tokenizer },
+      { path: ctx.modelPath, weights: original.weights, tokenizer: original.tokenizer },
+      { ...run, text: files, alpha: 1, temperature: 1, ...fullParameter },
+    );
+    ctx.progress.end();
+    healedDir = runDir;
+    result = r.result;
+    Object.assign(settings, {
+      teacher: 'the original model',
+      alpha: 1,
+      temperature: 1,
+      vocabulary: 'full',
+      beta2: fullParameter.beta2,
+      weightDecay: 0.1,
+    });
   } else {
     const r = runFullTraining(pruned.weights, pruned.tokenizer, {
       ...run,
       text: files,
-      beta2: 0.95,
-      minLrRatio: 0.1,
+      ...fullParameter,
       kind: 'cpt',
     });
     ctx.progress.end();
     healedDir = runDir;
     result = r.result;
-    Object.assign(settings, { beta2: 0.95, weightDecay: 0.1 });
+    Object.assign(settings, { beta2: fullParameter.beta2, weightDecay: 0.1 });
   }
   return {
     method: c.heal,
