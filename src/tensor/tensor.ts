@@ -51,6 +51,14 @@ export class Tensor {
   }
 
   /**
+   * A tensor whose values are unspecified (a reused buffer keeps what it held): for an op's output
+   * that the op then writes whole, so the pool's buffers are not zero-filled only to be overwritten.
+   */
+  static empty(shape: readonly number[], kind: FloatKind): Tensor {
+    return new Tensor(shape, allocFloat(kind, elementCount(shape), false));
+  }
+
+  /**
    * Hands this tensor's buffers back for reuse by later allocations. Only for a tensor nothing else
    * will read again: the temporaries of a no-grad block forward, once the block is done with them.
    */
@@ -72,14 +80,15 @@ const pooled = new Set<Float32Array>();
 let pooledBytes = 0;
 const POOL_LIMIT_BYTES = 1 << 30;
 
-export function allocFloat(kind: FloatKind, n: number): FloatArray {
+/** A zero-filled buffer of n values (`zero` false: whatever a reused buffer held, for a caller that writes it all). */
+export function allocFloat(kind: FloatKind, n: number, zero = true): FloatArray {
   return profiled('allocation', () => {
     if (kind === 'f32') {
       const reused = pool.get(n)?.pop();
       if (reused) {
         pooled.delete(reused);
         pooledBytes -= reused.byteLength;
-        return reused.fill(0);
+        return zero ? reused.fill(0) : reused;
       }
       return new Float32Array(n);
     }

@@ -34,7 +34,7 @@ export function addBackward(da: FloatArray | null, db: FloatArray | null, dout: 
 export function add(a: Tensor, b: Tensor): Tensor {
   if (a.size !== b.size || a.kind !== b.kind)
     throw new RangeError('add: inputs differ in size or float type');
-  const out = Tensor.zeros(a.shape, a.kind);
+  const out = Tensor.empty(a.shape, a.kind); // written whole by the forward
   addForward(out.data, a.data, b.data, a.size);
   const tape = recordingTape(a, b);
   if (tape) {

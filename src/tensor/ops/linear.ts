@@ -152,7 +152,7 @@ export function linear(
     throw new RangeError(`linear: ${weight.kind} weight with ${x.kind} input`);
   const N = x.size / In;
   const biasValues = bias ? weightValues(bias, x.kind) : null;
-  const out = Tensor.zeros([...x.shape.slice(0, -1), Out], x.kind);
+  const out = Tensor.empty([...x.shape.slice(0, -1), Out], x.kind); // written whole by the forward
   linearForward(out.data, x.data, weight, biasValues, N, In, Out);
   if (weightGrad && weightGrad.length !== Out * In)
     throw new RangeError(`linear: weightGrad has ${weightGrad.length} elements, expected ${Out * In}`);

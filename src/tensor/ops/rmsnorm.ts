@@ -77,7 +77,7 @@ export function rmsnorm(x: Tensor, weight: Weight, eps: number): Tensor {
     );
   const N = x.size / C;
   const w = weightValues(weight, x.kind);
-  const out = Tensor.zeros(x.shape, x.kind);
+  const out = Tensor.empty(x.shape, x.kind); // written whole by the forward
   const rstd = allocFloat(x.kind, N);
   rmsnormForward(out.data, rstd, x.data, w, N, C, eps);
   const tape = recordingTape(x, weight);

@@ -87,7 +87,7 @@ export function rope(x: Tensor, positions: Int32Array, headDim: number, table: R
     throw new RangeError(`rope: row width ${width} is not a whole number of even heads of ${headDim}`);
   if (positions.length !== N) throw new RangeError(`rope: ${positions.length} positions for ${N} tokens`);
   const H = width / headDim;
-  const out = Tensor.zeros(x.shape, x.kind);
+  const out = Tensor.empty(x.shape, x.kind); // written whole by the forward
   ropeForward(out.data, x.data, positions, N, H, headDim, table);
   const tape = recordingTape(x);
   if (tape) {

@@ -39,7 +39,7 @@ export function siluGateBackward(
 export function siluGate(gate: Tensor, up: Tensor): Tensor {
   if (gate.size !== up.size || gate.kind !== up.kind)
     throw new RangeError('siluGate: gate and up differ in size or float type');
-  const out = Tensor.zeros(gate.shape, gate.kind);
+  const out = Tensor.empty(gate.shape, gate.kind); // written whole by the forward
   siluGateForward(out.data, gate.data, up.data, gate.size);
   const tape = recordingTape(gate, up);
   if (tape) {
