@@ -218,7 +218,8 @@ export function healLossSpec(heal: HealResult): TopLevelSpec {
         type: 'nominal',
         title: null,
         scale: { domain, range },
-        legend: { orient: 'top' },
+        // Two columns of whole labels: KD's four series names are longer than Vega's 160 px default.
+        legend: { orient: 'top', columns: 2, labelLimit: 400 },
       },
     },
   };
