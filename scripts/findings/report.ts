@@ -443,7 +443,8 @@ function distillSection(r: FindingsResults, charts: ChartFiles): string {
         : '') +
       '; the rate with the lowest final validation loss (next-token cross-entropy on 16 rows held back from the training text,' +
       ' never the test texts) is the one compared. CPT⇒LoRA uses the rates tuned for CPT and for LoRA. The time is the training' +
-      " time by the run's own log (validation included), on this 2-core machine with no other measurement running.",
+      " time by the run's own log (validation included), on the machine of the run; it moves with whatever else ran there" +
+      ' (a step cached from another run keeps its own time), so only times measured side by side compare.',
     '',
     '### Held-out text',
     '',
