@@ -11,6 +11,7 @@
 #include <malloc.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -350,8 +351,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // malloc. Above its default 128 KiB threshold each is a fresh mmap, and its first writes fault
   // every page in: in a VM those faults cost more than the GEMM that writes them. Served from the
   // heap instead, a dropped buffer's pages are reused warm by the next one.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  const char* tune = std::getenv("SHORTEN_MALLOC_HEAP");
+  if (tune == nullptr || std::strcmp(tune, "0") != 0) {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  }
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
   exports.Set("gemmRoundedBf16", Napi::Function::New(env, GemmRoundedBf16));
   exports.Set("gemmHalf", Napi::Function::New(env, GemmHalf));

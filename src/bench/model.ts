@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { LlamaInference } from '../model/inference.js';
 import { generate } from '../model/generate.js';
 import { buildModel, llamaForward, nextTokenTargets, trainableParameters } from '../model/llama-forward.js';
+import type { LlamaModel } from '../model/llama-forward.js';
+import type { ModelWeights } from '../model/weights.js';
 import { measurePeakGflops, measureReadGbps, threadCount } from '../native/index.js';
 import { Tape } from '../tensor/index.js';
 import type { BenchDtype } from './bench-models.js';
@@ -115,7 +117,7 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
       info = started.info;
     }
     o.log(`building the synthetic model: width ${c.hiddenSize}, ${c.numLayers} blocks, ${o.dtype}...`);
-    const weights = syntheticLlama(c, { dtype: o.dtype, seed: 1 });
+    let weights: ModelWeights | null = syntheticLlama(c, { dtype: o.dtype, seed: 1 });
     const w = worker;
     o.log(`measuring the FMA peak and the read bandwidth...`);
     const peak = measurePeakGflops(1.0);
@@ -131,8 +133,8 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
         : null;
 
     o.log(`forward, ${B}×${T} tokens, ${o.dtype} weights...`);
-    const frozen = buildModel(weights);
-    const forwardOnce = () => seconds(() => llamaForward(frozen, ids, { batch: B, seqLen: T }));
+    let frozen: LlamaModel | null = buildModel(weights);
+    const forwardOnce = () => seconds(() => llamaForward(frozen!, ids, { batch: B, seqLen: T }));
     forwardOnce();
     await torchOp('forward')?.();
     const fwd = await compareRounds({ ...rounds, ours: forwardOnce, torch: torchOp('forward'), noTorch });
@@ -140,10 +142,10 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
     const fwdFlops = B * T * flopsPerToken;
 
     o.log(`decode, batch 1, ${o.decodeTokens} tokens...`);
-    const runner = new LlamaInference(weights, 'synthetic');
+    let runner: LlamaInference | null = new LlamaInference(weights, 'synthetic');
     const decodeOnce = () =>
       seconds(() =>
-        generate(runner, [[1]], { maxNewTokens: o.decodeTokens, greedy: true, stopAtEos: false }),
+        generate(runner!, [[1]], { maxNewTokens: o.decodeTokens, greedy: true, stopAtEos: false }),
       );
     decodeOnce();
     await torchOp('decode')?.();
@@ -153,6 +155,15 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
 
     o.log(`forward + backward, ${B}×${T - 1} next-token targets...`);
     const trainable = trainableModel(weights);
+    const describedForward = describeOurSide(frozen, 'forward');
+    const describedStep = describeOurSide(trainable, 'forward + backward', weights);
+    const describedDecode = describeOurSide(weights, 'decode');
+    // A bf16 model's stored weights are not read from here on (the step trains widened copies): let
+    // them go, so that our step and PyTorch's running beside it fit in memory together.
+    if (o.dtype !== 'f32') {
+      weights = frozen = runner = null;
+      (globalThis as { gc?: () => void }).gc?.();
+    }
     const params = [...trainableParameters(trainable).values()];
     const targets = nextTokenTargets(ids, B, T);
     // Beside a running PyTorch our gradients are let go between rounds (outside the timed step, and
@@ -201,9 +212,9 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
       pytorch: info && pytorchEnd ? { ...info, peak_rss_bytes: pytorchEnd.peak_rss_bytes } : null,
       runs_in: {
         shorten: {
-          forward: describeOurSide(frozen, 'forward'),
-          forward_backward: describeOurSide(trainable, 'forward + backward', weights),
-          decode: describeOurSide(weights, 'decode'),
+          forward: describedForward,
+          forward_backward: describedStep,
+          decode: describedDecode,
         },
         pytorch: info?.runs_in ?? null,
       },
