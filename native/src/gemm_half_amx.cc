@@ -21,6 +21,7 @@
 #include "kernels.h"
 #include "scratch_buffer.h"
 #include "thread_pool.h"
+#include "transpose16_avx512.h"
 
 namespace shorten {
 namespace {
@@ -69,31 +70,6 @@ ScratchBuffer sharedA;
 
 inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << std::max<int64_t>(n, 0)) - 1); }
 
-// In-register transpose of a 16×16 block of 32-bit words (row i, column c -> row c, column i).
-inline void transpose16(__m512i r[16]) {
-  __m512i t[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-  }
-  __m512i u[16];
-  for (int g = 0; g < 4; ++g) {
-    u[4 * g] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
-    u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
-    u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
-    u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
-  }
-  for (int j = 0; j < 4; ++j) {
-    __m512i v0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x44);
-    __m512i v1 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x44);
-    __m512i w0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xee);
-    __m512i w1 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xee);
-    r[j] = _mm512_shuffle_i32x4(v0, v1, 0x88);
-    r[4 + j] = _mm512_shuffle_i32x4(v0, v1, 0xdd);
-    r[8 + j] = _mm512_shuffle_i32x4(w0, w1, 0x88);
-    r[12 + j] = _mm512_shuffle_i32x4(w0, w1, 0xdd);
-  }
-}
 
 inline __m512 loadF32(const float* src, int64_t valid) { return _mm512_maskz_loadu_ps(mask16(valid), src); }
 
