@@ -72,6 +72,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "sources": [
         "native/src/addon.cc",
+        "native/src/heap_pages.cc",
         "native/src/ops_addon.cc",
         "native/src/ops_rmsnorm.cc",
         "native/src/ops_rope.cc",

@@ -7,7 +7,9 @@ Usage: python3 bench/torch_worker.py '{"bench": "model"|"score"|"train"|"kernels
 Protocol (one JSON object per line):
   -> {"ready": true, "torch_version", "threads", "build_s", "runs_in"}   once built
   <- {"op": NAME, ...}        runs workload NAME once
-  -> {"seconds": S, ...}      its wall time (perf_counter), plus what the workload returns
+  -> {"seconds": S, "peak_rss_bytes": N, ...}
+                              its wall time (perf_counter), the process's peak resident memory so
+                              far, plus what the workload returns
   <- {"op": "quit"}  (or end of input)
   -> {"peak_rss_bytes": N}    then exits
 A failing workload writes its traceback on stderr and exits 1.
@@ -71,7 +73,8 @@ def main():
         t = time.perf_counter()
         extra = ops[req["op"]](req) or {}
         seconds = time.perf_counter() - t
-        reply({"seconds": seconds, **extra})
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        reply({"seconds": seconds, "peak_rss_bytes": peak, **extra})
     reply({"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024})
 
 

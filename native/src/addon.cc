@@ -8,14 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <malloc.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "cpu_features.h"
+#include "heap_pages.h"
 #include "kernels.h"
 #include "thread_pool.h"
 
@@ -335,6 +334,14 @@ Napi::Value F32KernelGflops(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), measureF32KernelGflops(seconds));
 }
 
+Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(adviseHeapHugePages()));
+}
+
+Napi::Value HugePagesActive(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), heapHugePagesActive());
+}
+
 Napi::Value ReadGbps(const Napi::CallbackInfo& info) {
   double bytes = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 1 << 30;
   int repeats = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 5;
@@ -347,21 +354,15 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports);
 Napi::Object InitQuant(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // Big typed arrays (activations, gradients: megabytes each, made and dropped every op) come from
-  // malloc. Above its default 128 KiB threshold each is a fresh mmap, and its first writes fault
-  // every page in: in a VM those faults cost more than the GEMM that writes them. Served from the
-  // heap instead, a dropped buffer's pages are reused warm by the next one.
-  const char* tune = std::getenv("SHORTEN_MALLOC_HEAP");
-  if (tune == nullptr || std::strcmp(tune, "0") != 0) {
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  }
+  tuneHeap();
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
   exports.Set("gemmRoundedBf16", Napi::Function::New(env, GemmRoundedBf16));
   exports.Set("gemmHalf", Napi::Function::New(env, GemmHalf));
   exports.Set("gemv", Napi::Function::New(env, Gemv));
   exports.Set("convert", Napi::Function::New(env, Convert));
   exports.Set("mmapFile", Napi::Function::New(env, MmapFile));
+  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
+  exports.Set("hugePagesActive", Napi::Function::New(env, HugePagesActive));
   exports.Set("releaseMappedPages", Napi::Function::New(env, ReleaseMappedPages));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
   exports.Set("setThreadCount", Napi::Function::New(env, SetThreadCount));

@@ -26,8 +26,12 @@
 namespace shorten {
 namespace {
 
-constexpr int64_t kKC = 512;  // k per packed panel (16 tiles of 32)
-constexpr int64_t kNC = 256;  // columns per packed panel (16 tiles of 16): 256 KB of L2
+// k per packed panel: 64 tiles of 32. Deep panels matter more than on the FMA path: each k block
+// folds the tile results into C once (a read and a write of C), and with kKC 512 those passes held the
+// tiles to 1030-1450 GFLOP/s on the 2048-wide model's shapes; kKC 2048 runs the same shapes at
+// 1300-1970 (KC 1024, 4096 and 8192 and NC 128 and 512 measured lower, scratch gemm probe).
+constexpr int64_t kKC = 2048;
+constexpr int64_t kNC = 256;  // columns per packed panel (16 tiles of 16): 1 MiB with kKC, half of L2
 constexpr int64_t kTile = 16 * 32;  // bf16 values in one tile
 
 // One product: A f32 (m×k, or stored k×m when transA), B bf16 or f32 (k×n, or stored n×k when transB).

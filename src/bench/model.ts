@@ -11,6 +11,7 @@ import type { LlamaModel } from '../model/llama-forward.js';
 import type { ModelWeights } from '../model/weights.js';
 import { measurePeakGflops, measureReadGbps, threadCount } from '../native/index.js';
 import { Tape } from '../tensor/index.js';
+import { gib, totalMemory } from '../heal/memory-fit.js';
 import type { BenchDtype } from './bench-models.js';
 import { benchTokens, describeOurSide, shapeSummary, torchShape, trainableModel } from './bench-models.js';
 import { workPerToken } from './ideal-speedup.js';
@@ -67,7 +68,13 @@ export interface ModelBenchRun {
     /** GFLOP/s over the FMA peak, per round: median and 95% interval. */
     ratio_to_peak: RatioEstimate;
   };
-  forward_backward: ThroughputFigure;
+  forward_backward: ThroughputFigure & {
+    /**
+     * Whether our gradients were let go and collected between rounds because our step and
+     * PyTorch's would not fit in memory together (each timed step then writes fresh gradient pages).
+     */
+    gradients_released_between_rounds: boolean;
+  };
   decode: ThroughputFigure & {
     /** Bytes of weights one decode step reads (every matrix but the embedding, which is one row). */
     weight_bytes: number;
@@ -166,11 +173,12 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
     }
     const params = [...trainableParameters(trainable).values()];
     const targets = nextTokenTargets(ids, B, T);
-    // Beside a running PyTorch our gradients are let go between rounds (outside the timed step, and
-    // touched again before it), so that its step and our held gradients need not fit at once. It
-    // takes a collector we may call: the CLI's per-dtype child runs with --expose-gc.
+    // Our gradients are kept between rounds, as a training loop keeps them, unless our step's peak
+    // and PyTorch's together would not fit in memory (f32 on a 24 GiB machine): then they are let go
+    // between rounds (outside the timed step, and touched again before it) and collected, which
+    // takes a collector we may call (the CLI's per-dtype child runs with --expose-gc).
     const gc = (globalThis as { gc?: () => void }).gc;
-    const release = w !== null && gc !== undefined;
+    let release = false;
     const stepOnce = () => {
       if (release) for (const p of params) p.ensureGrad().fill(0);
       const t = seconds(() => {
@@ -183,12 +191,25 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
       });
       if (release) {
         for (const p of params) p.grad = null;
-        gc();
+        gc?.();
       }
       return t;
     };
     stepOnce();
-    await torchOp('forward_backward', 'release')?.();
+    if (w) {
+      const torchPeak = Number((await w.run('forward_backward')).peak_rss_bytes ?? 0);
+      await w.run('release');
+      const ourPeak = process.resourceUsage().maxRSS * 1024;
+      release = gc !== undefined && ourPeak + torchPeak > 0.9 * totalMemory();
+      o.log(
+        `  peak memory: ours ${gib(ourPeak)}, PyTorch ${gib(torchPeak)} of ${gib(totalMemory())}: ` +
+          (release ? 'our gradients are let go between rounds' : 'both keep their state between rounds'),
+      );
+      if (release) {
+        for (const p of params) p.grad = null;
+        gc?.();
+      }
+    }
     const step = await compareRounds({
       ...rounds,
       ours: stepOnce,
@@ -224,7 +245,7 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
         gflops: fwdFlops / fwd.shorten_s / 1e9,
         ratio_to_peak: fractionOfCeiling(fwd.shorten_times, (t) => fwdFlops / t / 1e9, peak),
       },
-      forward_backward: figure(step, trainTokens),
+      forward_backward: { ...figure(step, trainTokens), gradients_released_between_rounds: release },
       decode: {
         ...figure(dec, o.decodeTokens),
         weight_bytes: weightBytes,
@@ -261,7 +282,13 @@ export function formatModelBench(r: ModelBenchRun): string {
       `\n${' '.repeat(20)}${r.forward.gflops.toFixed(0)} GFLOP/s (${r.forward.gflop_per_token.toPrecision(3)} GFLOP/token) = ` +
         `${formatFraction(r.forward.ratio_to_peak)} of the FMA peak`,
     ),
-    line('forward+backward', r.forward_backward, ''),
+    line(
+      'forward+backward',
+      r.forward_backward,
+      r.forward_backward.gradients_released_between_rounds
+        ? `\n${' '.repeat(20)}our gradients let go between rounds (ours and PyTorch's would not fit in memory together)`
+        : '',
+    ),
     line(
       'decode, batch 1',
       r.decode,

@@ -2,7 +2,7 @@
 // (those not shared with the student) are read on every step, so they must stay resident beside
 // the student's training state; a teacher that does not fit would page on every forward.
 import { existsSync, readFileSync } from 'node:fs';
-import { freemem } from 'node:os';
+import { freemem, totalmem } from 'node:os';
 import type { LlamaConfig } from '../model/config.js';
 
 export interface AvailableMemory {
@@ -30,6 +30,12 @@ export function availableMemory(): AvailableMemory {
   if (max !== null && used !== null && max - used < best.bytes)
     best = { bytes: Math.max(0, max - used), source: 'the cgroup memory limit' };
   return best;
+}
+
+/** The machine's memory, or the cgroup's limit when it is lower. */
+export function totalMemory(): number {
+  const max = readNumber('/sys/fs/cgroup/memory.max');
+  return max !== null ? Math.min(max, totalmem()) : totalmem();
 }
 
 export function gib(bytes: number): string {

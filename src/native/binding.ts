@@ -70,6 +70,8 @@ export interface NativeBinding {
   convert(kind: 0 | 1 | 2 | 3, src: Float32Array | Uint16Array, dst: Float32Array | Uint16Array): void;
   mmapFile(path: string): ArrayBuffer;
   releaseMappedPages(view: ArrayBufferView): void;
+  adviseHugePages(): number;
+  hugePagesActive(): boolean;
   threadCount(): number;
   setThreadCount(n: number): void;
   isa(): string;

@@ -149,6 +149,19 @@ export function releaseMappedPages(view: ArrayBufferView): void {
   binding.releaseMappedPages(view);
 }
 
+/**
+ * Marks the heap's growth since the last call as wanting transparent huge pages (Linux), before its
+ * pages are first written: called after each big tensor allocation. Returns the bytes marked.
+ */
+export function adviseHugePages(): number {
+  return binding.adviseHugePages();
+}
+
+/** Whether the heap is advised into huge pages (Linux with THP not "never", SHORTEN_HUGE_PAGES not 0). */
+export function hugePagesActive(): boolean {
+  return binding.hugePagesActive();
+}
+
 export function threadCount(): number {
   return binding.threadCount();
 }

@@ -2,6 +2,7 @@
 // when the tensor takes part in a backward pass (frozen weights and no-grad runs never pay for one).
 import type { WeightTensor } from '../model/weights.js';
 import { elementCount } from '../model/weights.js';
+import { adviseHugePages } from '../native/index.js';
 import { profiled } from '../native/profile.js';
 
 /** f32 is the fast path (native kernels); f64 exists so gradients can be checked by finite differences. */
@@ -79,6 +80,8 @@ const pool = new Map<number, Float32Array[]>();
 const pooled = new Set<Float32Array>();
 let pooledBytes = 0;
 const POOL_LIMIT_BYTES = 1 << 30;
+/** Buffers of at least this many floats (1 MiB) check whether the heap grew. */
+const HUGE_ADVICE_MIN = 1 << 18;
 
 /** A zero-filled buffer of n values (`zero` false: whatever a reused buffer held, for a caller that writes it all). */
 export function allocFloat(kind: FloatKind, n: number, zero = true): FloatArray {
@@ -90,7 +93,13 @@ export function allocFloat(kind: FloatKind, n: number, zero = true): FloatArray 
         pooledBytes -= reused.byteLength;
         return zero ? reused.fill(0) : reused;
       }
-      return new Float32Array(n);
+      // A caller that writes every value gets memory as malloc hands it over: zero-filling cold heap
+      // memory runs at ~8 GB/s here, 0.4-0.5 s of a bf16 training step's forward.
+      const fresh = zero ? new Float32Array(n) : new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer);
+      // A big buffer may have grown the heap: its new pages are advised into huge pages before the
+      // op writes them (one fault per 2 MiB instead of 512).
+      if (n >= HUGE_ADVICE_MIN) adviseHugePages();
+      return fresh;
     }
     return new Float64Array(n);
   });

@@ -52,6 +52,7 @@ const SHAPES: [number, number, number][] = [
   [33, 48, 31],
   [70, 129, 65],
   [17, 300, 600],
+  [33, 70, 2085], // more k than one AMX panel (2048)
 ];
 
 test('gemmRoundedBf16 matches float64 on bf16-rounded operands, every form, AMX on and off', () => {

@@ -175,6 +175,9 @@ for (const bType of ['bf16', 'f16'] as const) {
           if (isa === 'portable') return;
           runCase(isa, bType, { m: 19, n: 100, k: 1100, transB: true, strided: true, alpha: 1.5, beta: -2 }, 5);
           runCase(isa, bType, { m: 9, n: 70, k: 777, transB: false, strided: false, alpha: 1, beta: 0 }, 6);
+          // More k than one packed panel of the AMX path (2048): the tiles fold into C once per panel.
+          runCase(isa, bType, { m: 21, n: 40, k: 2085, transB: false, strided: true, alpha: 1, beta: 1 }, 7);
+          runCase(isa, bType, { m: 13, n: 33, k: 4200, transB: true, strided: false, alpha: 1, beta: 0 }, 8);
         }),
       );
     }

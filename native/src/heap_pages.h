@@ -1,0 +1,18 @@
+// How the process heap is kept warm and in huge pages (see heap_pages.cc).
+#pragma once
+
+namespace shorten {
+
+/** At addon load: big buffers from the heap (not fresh mmaps), and the heap in transparent huge pages. */
+void tuneHeap();
+
+/**
+ * Marks the heap (above where it ended at load) as wanting transparent huge pages, so pages it grew
+ * by are advised before they are first written. Returns the bytes of heap advised.
+ */
+long adviseHeapHugePages();
+
+/** Whether heap pages are being advised (Linux with THP available and SHORTEN_HUGE_PAGES not 0). */
+bool heapHugePagesActive();
+
+}  // namespace shorten
