@@ -85,6 +85,7 @@
         "native/src/ops_dropout.cc",
         "native/src/ops_fill_normal.cc",
         "native/src/ops_add.cc",
+        "native/src/ops_salience.cc",
         "native/src/ops_adamw.cc",
         "native/src/cpu_features.cc",
         "native/src/thread_pool.cc",

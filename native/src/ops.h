@@ -91,6 +91,8 @@ void scaleInPlace(float* g, int64_t N, double factor);
 // The residual sum out = a + b, and its backward da += dout, db += dout (either may be null).
 void addForward(float* out, const float* a, const float* b, int64_t N);
 void addBackward(float* da, float* db, const float* dout, int64_t N);
+// Σ |W ⊙ G| in float64 over n values; W f32 (type 0), bf16 (1) or f16 (2). Thread-count independent.
+double salienceSum(const void* w, int type, const float* g, int64_t n);
 
 // Inverted dropout: out = keep(seed, i) ? x / (1 - p) : 0, or out += that with accumulate (the
 // backward: the same seed gives the same mask). keep(seed, i) is a counter hash, 0 ≤ p < 1.

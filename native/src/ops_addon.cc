@@ -271,6 +271,22 @@ Napi::Value AddBackward(const Napi::CallbackInfo& info) {
   });
 }
 
+// salience(w, type, g, n) -> Σ |W ⊙ G|: w a Float32Array (type 0) or Uint16Array (1 bf16, 2 f16)
+Napi::Value Salience(const Napi::CallbackInfo& info) {
+  double result = 0;
+  Napi::Value none = guarded(info, [&] {
+    OpArgs a(info, "salience");
+    int64_t n = a.count(3, "n");
+    int64_t type = a.count(1, "type");
+    if (type > 2) a.fail(1, "type", "must be 0 (f32), 1 (bf16) or 2 (f16)");
+    const void* w = type == 0 ? static_cast<const void*>(a.f32(0, "w", n))
+                              : static_cast<const void*>(a.array<uint16_t>(0, "w", napi_uint16_array, "Uint16Array", n));
+    result = salienceSum(w, static_cast<int>(type), a.f32(2, "g", n), n);
+  });
+  if (info.Env().IsExceptionPending()) return none;
+  return Napi::Number::New(info.Env(), result);
+}
+
 // dropoutApply(out, x, N, p, seed, accumulate)
 Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -522,6 +538,7 @@ Napi::Object InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares));
   exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlace));
   exports.Set("addBackward", Napi::Function::New(env, AddBackward));
+  exports.Set("salience", Napi::Function::New(env, Salience));
   exports.Set("siluGateBackward", Napi::Function::New(env, SiluGateBackward));
   exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward));
   exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward));

@@ -78,6 +78,7 @@ interface NativeOpsBinding {
   sumSquares(g: Float32Array, N: number): number;
   scaleInPlace(g: Float32Array, N: number, factor: number): void;
   addBackward(da: Float32Array | null, db: Float32Array | null, dout: Float32Array, N: number): void;
+  salience(w: Float32Array | Uint16Array, type: 0 | 1 | 2, g: Float32Array, n: number): number;
   dropoutApply(out: Float32Array, x: Float32Array, N: number, p: number, seed: number, accumulate: boolean): void;
   fillNormal(out: Float32Array | Uint16Array, type: 0 | 1 | 2, N: number, seed: number, stream: number, mean: number, stddev: number): void;
   siluGateBackward(dgate: Float32Array | null, dup: Float32Array | null, dout: Float32Array, gate: Float32Array, up: Float32Array, N: number): void;
@@ -234,6 +235,17 @@ export function addForwardF32(out: Float32Array, a: Float32Array, b: Float32Arra
   ops.addForward(out, a, b, N);
 }
 /** da += dout, db += dout (either may be null). */
+/**
+ * Σ |W ⊙ G| in float64 (the Taylor salience of one weight): W f32, or bf16/f16 bits read as stored;
+ * the same value on any thread count.
+ */
+export function salience(w: Float32Array | Uint16Array, type: 'f32' | 'bf16' | 'f16', g: Float32Array): number {
+  if (w.length !== g.length) throw new RangeError(`salience: ${w.length} weights but ${g.length} gradients`);
+  if ((type === 'f32') !== w instanceof Float32Array)
+    throw new TypeError(`salience: ${type} weights need a ${type === 'f32' ? 'Float32Array' : 'Uint16Array'}`);
+  return ops.salience(w, type === 'f32' ? 0 : type === 'bf16' ? 1 : 2, g, g.length);
+}
+
 export function addBackwardF32(da: Float32Array | null, db: Float32Array | null, dout: Float32Array, N: number): void {
   ops.addBackward(da, db, dout, N);
 }

@@ -42,6 +42,18 @@ export class Tensor {
     return this.grad;
   }
 
+  /**
+   * The gradient buffer for a backward rule that can write it whole: a new one, not zero-filled, when
+   * there is none yet (`fresh`: the rule must overwrite every value), else the existing one to
+   * accumulate into. The first rule to reach a tensor in a backward pass writes instead of adding,
+   * and the zero fill of its buffer (cold memory at ~8 GB/s) is not paid.
+   */
+  takeGrad(): { grad: FloatArray; fresh: boolean } {
+    if (this.grad !== null) return { grad: this.grad, fresh: false };
+    this.grad = allocFloat(this.kind, this.data.length, false);
+    return { grad: this.grad, fresh: true };
+  }
+
   /** Resets an accumulated gradient (between optimizer steps) without reallocating it. */
   zeroGrad(): void {
     this.grad?.fill(0);

@@ -12,6 +12,7 @@ import { Tape } from '../../tensor/tape.js';
 import { Tensor, isTensor } from '../../tensor/tensor.js';
 import type { FloatArray, Weight } from '../../tensor/tensor.js';
 import { linear } from '../../tensor/ops/linear.js';
+import { salience as nativeSalience } from '../../native/ops.js';
 import type { ModelWeights, WeightTensor } from '../../model/weights.js';
 import type { CalibrationSet } from '../../text/calibration.js';
 import type { Projection } from '../../model/block.js';
@@ -27,9 +28,20 @@ function trainable(w: WeightTensor): Tensor {
   return new Tensor(w.shape, Float32Array.from(freshF32(w)), true);
 }
 
-/** Σ |W ⊙ G| in float64 (summing over the input dimension then the output one is the same sum). */
+/**
+ * Σ |W ⊙ G| in float64 (summing over the input dimension then the output one is the same sum): f32,
+ * bf16 and f16 weights read as stored by the native sum; quantized ones expanded first.
+ */
 function salience(w: Weight, g: FloatArray | null): number {
   if (!g) return 0;
+  if (g instanceof Float32Array) {
+    if (isTensor(w) && w.data instanceof Float32Array) return nativeSalience(w.data, 'f32', g);
+    if (!isTensor(w)) {
+      if (w.dtype === 'f32' || w.dtype === 'bf16' || w.dtype === 'f16')
+        return nativeSalience(w.data as Float32Array | Uint16Array, w.dtype, g);
+      return nativeSalience(expandedF32(w), 'f32', g);
+    }
+  }
   const values = isTensor(w) ? w.data : expandedF32(w);
   let s = 0;
   for (let i = 0; i < values.length; i++) s += Math.abs(values[i] * g[i]);

@@ -40,13 +40,15 @@ export function add(a: Tensor, b: Tensor): Tensor {
   if (tape) {
     out.requiresGrad = true;
     tape.record(() => {
-      if (out.grad)
-        addBackward(
-          a.requiresGrad ? a.ensureGrad() : null,
-          b.requiresGrad ? b.ensureGrad() : null,
-          out.grad,
-          a.size,
-        );
+      if (!out.grad) return;
+      // An input whose gradient this is the first to reach takes a copy; others accumulate.
+      const ga = a.requiresGrad ? a.takeGrad() : null;
+      if (ga?.fresh) ga.grad.set(out.grad);
+      const gb = b.requiresGrad ? b.takeGrad() : null;
+      if (gb?.fresh) gb.grad.set(out.grad);
+      const da = ga && !ga.fresh ? ga.grad : null;
+      const db = gb && !gb.fresh ? gb.grad : null;
+      if (da || db) addBackward(da, db, out.grad, a.size);
     });
   }
   return out;

@@ -82,7 +82,10 @@ export function linearForward(
   }
 }
 
-/** Accumulates dinp (N,In), dweight (Out,In), dbias (Out); any may be null. */
+/**
+ * Accumulates dinp (N,In), dweight (Out,In), dbias (Out); any may be null. With `dinpFresh` dinp
+ * holds no gradient yet (not even zeros) and is overwritten instead.
+ */
 export function linearBackward(
   dinp: FloatArray | null,
   dweight: FloatArray | null,
@@ -93,18 +96,30 @@ export function linearBackward(
   N: number,
   In: number,
   Out: number,
+  dinpFresh = false,
 ): void {
+  if (dinpFresh && dinp && !(dout instanceof Float32Array && inp instanceof Float32Array)) dinp.fill(0);
   if (dout instanceof Float32Array && inp instanceof Float32Array) {
     if (dinp) {
       if (!(dinp instanceof Float32Array)) throw new TypeError('linearBackward: f32 dout needs an f32 dinp');
       const half = halfWeight(weight);
-      if (half) gemmHalf({ m: N, n: In, k: Out, a: dout, b: half.bits, bType: half.type, beta: 1, c: dinp });
+      const beta = dinpFresh ? 0 : 1;
+      if (half) gemmHalf({ m: N, n: In, k: Out, a: dout, b: half.bits, bType: half.type, beta, c: dinp });
       else if (
         !forQuantizedChunks(weight, (rows, first, count) =>
-          gemmF32({ m: N, n: In, k: count, a: dout.subarray(first), lda: Out, b: rows, beta: 1, c: dinp }),
+          gemmF32({
+            m: N,
+            n: In,
+            k: count,
+            a: dout.subarray(first),
+            lda: Out,
+            b: rows,
+            beta: first === 0 ? beta : 1,
+            c: dinp,
+          }),
         )
       )
-        gemmF32({ m: N, n: In, k: Out, a: dout, b: f32Weight(weight), beta: 1, c: dinp });
+        gemmF32({ m: N, n: In, k: Out, a: dout, b: f32Weight(weight), beta, c: dinp });
     }
     if (dweight) {
       if (!(dweight instanceof Float32Array))
@@ -163,17 +178,8 @@ export function linear(
       if (!out.grad) return;
       const dweight = isTensor(weight) && weight.requiresGrad ? weight.ensureGrad() : weightGrad;
       const dbias = bias && isTensor(bias) && bias.requiresGrad ? bias.ensureGrad() : null;
-      linearBackward(
-        x.requiresGrad ? x.ensureGrad() : null,
-        dweight,
-        dbias,
-        out.grad,
-        x.data,
-        weight,
-        N,
-        In,
-        Out,
-      );
+      const dx = x.requiresGrad ? x.takeGrad() : null;
+      linearBackward(dx?.grad ?? null, dweight, dbias, out.grad, x.data, weight, N, In, Out, dx?.fresh);
     });
   }
   return out;
