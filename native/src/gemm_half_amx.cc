@@ -162,6 +162,28 @@ void packTile(const Operands& p, int64_t c0, int64_t l0, uint16_t* tile) {
   for (int q = 0; q < 16; ++q) _mm512_store_si512(tile + q * 32, r[q]);
 }
 
+// Two adjacent tiles of a bf16 B stored k×n (columns [c0, c0 + 32), k [l0, l0 + 32)) in one pass:
+// each 64-byte row segment is read once for both. Packed a tile at a time, the second tile re-read
+// the lines the first had read, and with a row stride of 4 KiB (n = 2048) those 32 lines share one
+// L1 set and were gone by then: NN products ran at 1310-1560 GFLOP/s against 1800-1920 for NT.
+void packTilePairKxN(const Operands& p, int64_t c0, int64_t l0, uint16_t* tile0, uint16_t* tile1) {
+  const int64_t cols = p.n - c0;
+  const __mmask32 cm = cols >= 32 ? __mmask32(0xffffffffu) : __mmask32((1ull << std::max<int64_t>(cols, 0)) - 1);
+  // Pair row q of the first tile: a[0], b[0], a[1], b[1], ... a[15], b[15]; of the second: a[16..31].
+  alignas(64) static const uint16_t kFirst[32] = {0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+                                                  8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+  alignas(64) static const uint16_t kSecond[32] = {16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
+                                                   24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
+  const __m512i first = _mm512_load_si512(kFirst), second = _mm512_load_si512(kSecond);
+  for (int q = 0; q < 16; ++q) {
+    const int64_t l = l0 + 2 * q;
+    const __m512i a = l < p.k ? _mm512_maskz_loadu_epi16(cm, p.bHalf + l * p.ldb + c0) : _mm512_setzero_si512();
+    const __m512i b = l + 1 < p.k ? _mm512_maskz_loadu_epi16(cm, p.bHalf + (l + 1) * p.ldb + c0) : _mm512_setzero_si512();
+    _mm512_store_si512(tile0 + q * 32, _mm512_permutex2var_epi16(a, first, b));
+    _mm512_store_si512(tile1 + q * 32, _mm512_permutex2var_epi16(a, second, b));
+  }
+}
+
 // C[i0.., j0..] (rows < m, columns < jEnd) = alpha·blk + (first ? beta·C : C), blk a 32×32 f32
 // block. jEnd is the end of this thread's panel: columns past it belong to another thread.
 void foldBlock(const Operands& p, const float* blk, int64_t i0, int64_t j0, int64_t jEnd, bool first) {
@@ -192,8 +214,14 @@ void runColumns(const Operands& p, const uint16_t* a, int64_t kp, int64_t mp, in
       const int64_t kb = kc / 32;
       // The panel: group g's tiles for this k block are contiguous, kb of them.
       uint16_t* panel = tlsB.reserve<uint16_t>(static_cast<size_t>((groups + 1) * kb * kTile));
-      for (int64_t g = 0; g < groups; ++g)
-        for (int64_t t = 0; t < kb; ++t) packTile(p, jc + 16 * g, pc + 32 * t, panel + (g * kb + t) * kTile);
+      const bool pairs = p.bHalf != nullptr && !p.transB;
+      for (int64_t g = 0; g < groups; g += pairs ? 2 : 1)
+        for (int64_t t = 0; t < kb; ++t) {
+          uint16_t* tile = panel + (g * kb + t) * kTile;
+          // The panel has room for one group past an odd last one (zeroed below when it is used).
+          if (pairs) packTilePairKxN(p, jc + 16 * g, pc + 32 * t, tile, tile + kb * kTile);
+          else packTile(p, jc + 16 * g, pc + 32 * t, tile);
+        }
       // A second group of zeros lets an odd last group run as a pair.
       if (groups % 2) std::memset(panel + groups * kb * kTile, 0, kb * kTile * 2);
       const bool first = pc == 0;
