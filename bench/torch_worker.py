@@ -7,9 +7,9 @@ Usage: python3 bench/torch_worker.py '{"bench": "model"|"score"|"train"|"kernels
 Protocol (one JSON object per line):
   -> {"ready": true, "torch_version", "threads", "build_s", "runs_in"}   once built
   <- {"op": NAME, ...}        runs workload NAME once
-  -> {"seconds": S, "peak_rss_bytes": N, ...}
+  -> {"seconds": S, "peak_rss_bytes": N, "rss_bytes": R, ...}
                               its wall time (perf_counter), the process's peak resident memory so
-                              far, plus what the workload returns
+                              far and its resident memory now, plus what the workload returns
   <- {"op": "quit"}  (or end of input)
   -> {"peak_rss_bytes": N}    then exits
 A failing workload writes its traceback on stderr and exits 1.
@@ -22,6 +22,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
+
+
+def current_rss():
+    """Resident bytes now (Linux /proc/self/statm), or None elsewhere."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return None
 
 
 def reply(obj):
@@ -74,7 +83,7 @@ def main():
         extra = ops[req["op"]](req) or {}
         seconds = time.perf_counter() - t
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        reply({"seconds": seconds, "peak_rss_bytes": peak, **extra})
+        reply({"seconds": seconds, "peak_rss_bytes": peak, "rss_bytes": current_rss(), **extra})
     reply({"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024})
 
 

@@ -338,6 +338,10 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(adviseHeapHugePages()));
 }
 
+Napi::Value TrimHeap(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), trimHeap());
+}
+
 Napi::Value HugePagesActive(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), heapHugePagesActive());
 }
@@ -362,6 +366,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convert", Napi::Function::New(env, Convert));
   exports.Set("mmapFile", Napi::Function::New(env, MmapFile));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
+  exports.Set("trimHeap", Napi::Function::New(env, TrimHeap));
   exports.Set("hugePagesActive", Napi::Function::New(env, HugePagesActive));
   exports.Set("releaseMappedPages", Napi::Function::New(env, ReleaseMappedPages));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));

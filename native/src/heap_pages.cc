@@ -83,4 +83,12 @@ long adviseHeapHugePages() {
 
 bool heapHugePagesActive() { return hugeActive; }
 
+bool trimHeap() {
+#if defined(__linux__)
+  return malloc_trim(0) != 0;
+#else
+  return false;
+#endif
+}
+
 }  // namespace shorten

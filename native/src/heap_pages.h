@@ -12,6 +12,9 @@ void tuneHeap();
  */
 long adviseHeapHugePages();
 
+/** Returns the heap's free pages to the system (malloc_trim); false where there is nothing to do. */
+bool trimHeap();
+
 /** Whether heap pages are being advised (Linux with THP available and SHORTEN_HUGE_PAGES not 0). */
 bool heapHugePagesActive();
 

@@ -3,13 +3,14 @@
 // PyTorch LLaMA of the same shape in the same dtype (bench/torch_llama.py) kept running beside ours,
 // so that each figure's rounds interleave. The forward is also put in FLOP terms against the FMA
 // peak, and decode against the bandwidth bound, both measured in the same run.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { LlamaInference } from '../model/inference.js';
 import { generate } from '../model/generate.js';
 import { buildModel, llamaForward, nextTokenTargets, trainableParameters } from '../model/llama-forward.js';
 import type { LlamaModel } from '../model/llama-forward.js';
 import type { ModelWeights } from '../model/weights.js';
-import { measurePeakGflops, measureReadGbps, threadCount } from '../native/index.js';
+import { measurePeakGflops, measureReadGbps, threadCount, trimHeap } from '../native/index.js';
 import { Tape } from '../tensor/index.js';
 import { gib, totalMemory } from '../heal/memory-fit.js';
 import type { BenchDtype } from './bench-models.js';
@@ -24,6 +25,19 @@ import type { TorchReference } from './torch-runner.js';
 import { formatTorchReference, torchReference } from './torch-runner.js';
 import { TorchWorker } from './torch-worker.js';
 import type { TorchWorkerInfo } from './torch-worker.js';
+
+type BetweenRounds = 'kept' | 'heap trimmed' | 'gradients released';
+
+/** This process's resident bytes now (Linux), or its peak elsewhere. */
+function residentBytes(): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
 
 export interface ModelBenchOptions extends RoundsSettings {
   /** The model's shape (SYNTHETIC_2048 by default, any numLayers). */
@@ -70,10 +84,11 @@ export interface ModelBenchRun {
   };
   forward_backward: ThroughputFigure & {
     /**
-     * Whether our gradients were let go and collected between rounds because our step and
-     * PyTorch's would not fit in memory together (each timed step then writes fresh gradient pages).
+     * What our side kept between rounds: everything ('kept'); all but the heap's free pages, which
+     * went back to the system so that PyTorch's step fits ('heap trimmed': each timed step then
+     * faults its activations' pages in again); or not its gradients either ('gradients released').
      */
-    gradients_released_between_rounds: boolean;
+    between_rounds: BetweenRounds;
   };
   decode: ThroughputFigure & {
     /** Bytes of weights one decode step reads (every matrix but the embedding, which is one row). */
@@ -178,11 +193,13 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
     }
     const params = [...trainableParameters(trainable).values()];
     const targets = nextTokenTargets(ids, B, T);
-    // Our gradients are kept between rounds, as a training loop keeps them, unless our step's peak
-    // and PyTorch's together would not fit in memory (f32 on a 24 GiB machine): then they are let go
-    // between rounds (outside the timed step, and touched again before it) and collected, which
-    // takes a collector we may call (the CLI's per-dtype child runs with --expose-gc).
+    // Between rounds we keep our state, as a training loop does, unless our step and PyTorch's do not
+    // fit in memory together (f32 on a 24 GiB machine). Then, outside the timed step: first the
+    // heap's free pages (the step's activations) go back to the system; if that is not enough, our
+    // gradients are let go and collected too (touched again before the next step), which takes a
+    // collector we may call (the CLI's per-dtype child runs with --expose-gc).
     const gc = (globalThis as { gc?: () => void }).gc;
+    let between: BetweenRounds = 'kept';
     let release = false;
     const stepOnce = () => {
       if (release) for (const p of params) p.ensureGrad().fill(0);
@@ -198,21 +215,30 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
         for (const p of params) p.grad = null;
         gc?.();
       }
+      if (between !== 'kept') trimHeap();
       return t;
     };
     stepOnce();
     if (w) {
       const torchPeak = Number((await w.run('forward_backward')).peak_rss_bytes ?? 0);
-      await w.run('release');
+      const torchIdle = Number((await w.run('release')).rss_bytes ?? torchPeak);
       const ourPeak = process.resourceUsage().maxRSS * 1024;
-      release = gc !== undefined && ourPeak + torchPeak > 0.9 * totalMemory();
+      const room = 0.9 * totalMemory();
+      if (ourPeak + torchPeak > room) {
+        trimHeap();
+        const ourTrimmed = residentBytes();
+        const trimmedFits = Math.max(ourTrimmed + torchPeak, ourPeak + torchIdle) <= room;
+        release = !trimmedFits && gc !== undefined;
+        between = release ? 'gradients released' : 'heap trimmed';
+      }
       o.log(
-        `  peak memory: ours ${gib(ourPeak)}, PyTorch ${gib(torchPeak)} of ${gib(totalMemory())}: ` +
-          (release ? 'our gradients are let go between rounds' : 'both keep their state between rounds'),
+        `  memory: our step ${gib(ourPeak)}, PyTorch's ${gib(torchPeak)} (${gib(torchIdle)} between steps) ` +
+          `of ${gib(totalMemory())}: between rounds ${between}`,
       );
       if (release) {
         for (const p of params) p.grad = null;
         gc?.();
+        trimHeap();
       }
     }
     const step = await compareRounds({
@@ -251,7 +277,7 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRun> {
         gflops: fwdFlops / fwd.shorten_s / 1e9,
         ratio_to_peak: fractionOfCeiling(fwd.shorten_times, (t) => fwdFlops / t / 1e9, peak),
       },
-      forward_backward: { ...figure(step, trainTokens), gradients_released_between_rounds: release },
+      forward_backward: { ...figure(step, trainTokens), between_rounds: between },
       decode: {
         ...figure(dec, o.decodeTokens),
         weight_bytes: weightBytes,
@@ -292,9 +318,9 @@ export function formatModelBench(r: ModelBenchRun): string {
     line(
       'forward+backward',
       r.forward_backward,
-      r.forward_backward.gradients_released_between_rounds
-        ? `\n${' '.repeat(20)}our gradients let go between rounds (ours and PyTorch's would not fit in memory together)`
-        : '',
+      r.forward_backward.between_rounds === 'kept'
+        ? ''
+        : `\n${' '.repeat(20)}between rounds: ${r.forward_backward.between_rounds} (our step and PyTorch's would not fit in memory together)`,
     ),
     line(
       'decode, batch 1',

@@ -72,6 +72,7 @@ export interface NativeBinding {
   releaseMappedPages(view: ArrayBufferView): void;
   adviseHugePages(): number;
   hugePagesActive(): boolean;
+  trimHeap(): boolean;
   threadCount(): number;
   setThreadCount(n: number): void;
   isa(): string;

@@ -157,6 +157,14 @@ export function adviseHugePages(): number {
   return binding.adviseHugePages();
 }
 
+/**
+ * Hands the heap's free pages back to the system (malloc_trim): a process that keeps 1 GiB of freed
+ * heap warm for its next step can give it to another process between steps.
+ */
+export function trimHeap(): boolean {
+  return binding.trimHeap();
+}
+
 /** Whether the heap is advised into huge pages (Linux with THP not "never", SHORTEN_HUGE_PAGES not 0). */
 export function hugePagesActive(): boolean {
   return binding.hugePagesActive();
