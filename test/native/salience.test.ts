@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { salience } from '../../src/native/ops.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../src/native/index.js';
-import { setThreadCount, threadCount } from '../../src/native/index.js';
+import { availableIsas, bestIsa, setIsa, setThreadCount, threadCount } from '../../src/native/index.js';
 import { mulberry32 } from '../helpers/random.js';
 
 function randomF32(n: number, seed: number): Float32Array {
@@ -47,6 +47,24 @@ test('salience: the same value on 1, 2 and 3 threads', () => {
     assert.equal(got[2], got[0]);
   } finally {
     setThreadCount(before);
+  }
+});
+
+test('salience: the same bits on every instruction-set path the CPU runs', () => {
+  const n = 100_003;
+  const w = randomF32(n, 21);
+  const g = randomF32(n, 22);
+  const b = f32ToBf16(w);
+  const h = f32ToF16(w);
+  const best = bestIsa();
+  try {
+    const got = availableIsas().map((isa) => {
+      assert.equal(setIsa(isa), true);
+      return [salience(w, 'f32', g), salience(b, 'bf16', g), salience(h, 'f16', g)];
+    });
+    for (const row of got.slice(1)) assert.deepEqual(row, got[0]);
+  } finally {
+    setIsa(best);
   }
 });
 
