@@ -99,7 +99,7 @@ export interface LlamaForwardOptions {
   tape?: Tape;
   /** Replaces the token embedding lookup with these (B·T, C) embeddings (HF's inputs_embeds). */
   inputEmbeds?: Tensor;
-  /** Makes the embeddings require a gradient so every activation gets one (e.g. Taylor criteria). */
+  /** Makes the embeddings require a gradient so every activation gets one, and keeps theirs after backward. */
   activationGrads?: boolean;
   hooks?: BlockHooks;
   /** Uniform [0,1) source for LoRA dropout; given only while training (no dropout without it). */
@@ -182,7 +182,7 @@ function forward(model: LlamaModel, ids: Int32Array, o: LlamaForwardOptions): Ll
   } else {
     embeddings = embed(src, ids, model.kind);
   }
-  if (o.activationGrads && o.tape) embeddings.requiresGrad = true;
+  if (o.activationGrads && o.tape) embeddings.requiresGrad = embeddings.retainGrad = true;
 
   let h = embeddings; // (B·T, C)
   for (let layer = 0; layer < c.numLayers; layer++) {

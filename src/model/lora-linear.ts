@@ -46,7 +46,7 @@ export function applyMask(x: Tensor, mask: FloatArray): Tensor {
     out.requiresGrad = true;
     tape.record(() => {
       if (out.grad) maskBackward(x.ensureGrad(), out.grad, mask, x.size);
-    });
+    }, out);
   }
   return out;
 }

@@ -1,6 +1,9 @@
 // Reverse-mode autograd in the llm.c manner: ops record a closure that runs their backward kernel,
 // and the tape runs the closures newest first. Recording happens only while a tape is active and
-// some input requires a gradient, so no-grad runs keep no activations alive.
+// some input requires a gradient, so no-grad runs keep no activations alive. An op that names the
+// tensor its rule reads the gradient of gets that gradient buffer taken back into the pool once the
+// rule has run: every consumer of a tensor is recorded after the op that made it and so runs before
+// it, and the gradients of a whole model's activations never exist at once.
 import { Tensor } from './tensor.js';
 import type { Weight } from './tensor.js';
 
@@ -8,14 +11,23 @@ let active: Tape | null = null;
 
 export class Tape {
   private backwards: (() => void)[] = [];
+  /** outputs[i]: the tensor rule i consumes the gradient of, when no later rule reads it. */
+  private outputs: (Tensor | null)[] = [];
 
   /** Runs `fn` with this tape recording the ops it performs. */
   run<T>(fn: () => T): T {
     return withActive(this, fn);
   }
 
-  record(backward: () => void): void {
+  /**
+   * Records an op's backward rule. `output`: the tensor the op made and whose gradient the rule
+   * consumes; its gradient buffer is returned to the pool after the rule (unless it is the tensor
+   * backward() starts from, whose gradient the caller may read). An op that adds into a tensor
+   * another op made (a LoRA branch into its base product) names none.
+   */
+  record(backward: () => void, output: Tensor | null = null): void {
     this.backwards.push(backward);
+    this.outputs.push(output);
   }
 
   get length(): number {
@@ -36,14 +48,23 @@ export class Tape {
       if (g.length !== 1) throw new RangeError('Tape.backward: a non-scalar output needs a seed gradient');
       g[0] += 1;
     }
-    const rules = this.backwards;
+    const rules: ((() => void) | null)[] = this.backwards;
+    const outputs = this.outputs;
     this.backwards = [];
-    for (let i = rules.length - 1; i >= 0; i--) rules[i]();
+    this.outputs = [];
+    for (let i = rules.length - 1; i >= 0; i--) {
+      rules[i]!();
+      // The rule and what it held (its activations) can be collected now.
+      rules[i] = null;
+      const out = outputs[i];
+      if (out && out !== output) out.releaseGrad();
+    }
   }
 
   /** Drops recorded rules without running them (e.g. after an evaluation-only forward). */
   clear(): void {
     this.backwards = [];
+    this.outputs = [];
   }
 }
 

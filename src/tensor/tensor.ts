@@ -17,6 +17,11 @@ export class Tensor {
    * the f32 master the optimizer updates (and then rounds into this copy again). Null: f32 compute.
    */
   bf16: Uint16Array | null = null;
+  /**
+   * Keep this intermediate tensor's gradient after backward (PyTorch's retain_grad): the tape
+   * otherwise hands it back to the pool once the rule consuming it has run.
+   */
+  retainGrad = false;
 
   constructor(
     readonly shape: readonly number[],
@@ -52,6 +57,16 @@ export class Tensor {
     if (this.grad !== null) return { grad: this.grad, fresh: false };
     this.grad = allocFloat(this.kind, this.data.length, false);
     return { grad: this.grad, fresh: true };
+  }
+
+  /**
+   * Hands the gradient buffer back to the pool: for the tape, once the rule that consumes this
+   * (intermediate) tensor's gradient has run and nothing will read it again.
+   */
+  releaseGrad(): void {
+    if (this.retainGrad) return;
+    if (this.grad) releaseFloat(this.grad);
+    this.grad = null;
   }
 
   /** Resets an accumulated gradient (between optimizer steps) without reallocating it. */
@@ -117,8 +132,11 @@ export function allocFloat(kind: FloatKind, n: number, zero = true): FloatArray 
   });
 }
 
-/** Returns a buffer to the pool (f32 buffers of their own, not views; others are left to the collector). */
-function releaseFloat(a: FloatArray): void {
+/**
+ * Returns a buffer to the pool (f32 buffers of their own, not views; others are left to the
+ * collector): for an op's temporary that nothing reads once the op is done.
+ */
+export function releaseFloat(a: FloatArray): void {
   if (!(a instanceof Float32Array) || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
   if (pooled.has(a) || pooledBytes + a.byteLength > POOL_LIMIT_BYTES) return;
   let list = pool.get(a.length);

@@ -49,7 +49,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
       const da = ga && !ga.fresh ? ga.grad : null;
       const db = gb && !gb.fresh ? gb.grad : null;
       if (da || db) addBackward(da, db, out.grad, a.size);
-    });
+    }, out);
   }
   return out;
 }

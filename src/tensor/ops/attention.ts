@@ -188,7 +188,7 @@ export function attention(
         Hkv,
         D,
       );
-    });
+    }, out);
   }
   return out;
 }

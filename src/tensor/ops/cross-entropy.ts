@@ -89,7 +89,7 @@ export function crossEntropy(logits: Tensor, targets: Int32Array): CrossEntropyR
       const dlosses = allocFloat(logits.kind, N);
       for (let n = 0; n < N; n++) dlosses[n] = targets[n] >= 0 ? loss.grad[0] / count : 0;
       crossEntropyBackward(logits.ensureGrad(), dlosses, logits.data, lse, targets, N, V);
-    });
+    }, loss);
   }
   return { loss, tokenNll, nllSum, count };
 }

@@ -48,7 +48,7 @@ export function embedding(table: Weight, ids: Int32Array, kind: FloatKind): Tens
     out.requiresGrad = true;
     tape.record(() => {
       if (out.grad) embeddingBackward(table.ensureGrad(), out.grad, ids, N, C);
-    });
+    }, out);
   }
   return out;
 }

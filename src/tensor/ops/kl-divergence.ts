@@ -378,7 +378,7 @@ export function klDivergence(
           teacher.k,
           invT,
         );
-    });
+    }, loss);
   }
   return { loss, klSum, count };
 }

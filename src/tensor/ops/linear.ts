@@ -180,7 +180,7 @@ export function linear(
       const dbias = bias && isTensor(bias) && bias.requiresGrad ? bias.ensureGrad() : null;
       const dx = x.requiresGrad ? x.takeGrad() : null;
       linearBackward(dx?.grad ?? null, dweight, dbias, out.grad, x.data, weight, N, In, Out, dx?.fresh);
-    });
+    }, out);
   }
   return out;
 }

@@ -87,7 +87,7 @@ export function rmsnorm(x: Tensor, weight: Weight, eps: number): Tensor {
       if (!out.grad) return;
       const dweight = isTensor(weight) && weight.requiresGrad ? weight.ensureGrad() : null;
       rmsnormBackward(x.requiresGrad ? x.ensureGrad() : null, dweight, out.grad, x.data, w, rstd, N, C);
-    });
+    }, out);
   }
   return out;
 }

@@ -94,7 +94,7 @@ export function rope(x: Tensor, positions: Int32Array, headDim: number, table: R
     out.requiresGrad = true;
     tape.record(() => {
       if (out.grad) ropeBackward(x.ensureGrad(), out.grad, positions, N, H, headDim, table);
-    });
+    }, out);
   }
   return out;
 }

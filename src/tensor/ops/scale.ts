@@ -20,7 +20,7 @@ export function scale(x: Tensor, factor: number): Tensor {
     out.requiresGrad = true;
     tape.record(() => {
       if (out.grad) scaleBackward(x.ensureGrad(), out.grad, factor, x.size);
-    });
+    }, out);
   }
   return out;
 }

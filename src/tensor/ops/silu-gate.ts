@@ -54,7 +54,7 @@ export function siluGate(gate: Tensor, up: Tensor): Tensor {
         up.data,
         gate.size,
       );
-    });
+    }, out);
   }
   return out;
 }
