@@ -9,6 +9,15 @@ import type { Weight } from './tensor.js';
 
 let active: Tape | null = null;
 
+export interface BackwardOptions {
+  /**
+   * Also hand every tensor the recorded ops made (their values) back to the pool once backward is
+   * done, for a caller that keeps none of them (a block recomputed only for its gradients): the
+   * next recomputation reuses warm buffers instead of waiting for the collector.
+   */
+  releaseActivations?: boolean;
+}
+
 export class Tape {
   private backwards: (() => void)[] = [];
   /** outputs[i]: the tensor rule i consumes the gradient of, when no later rule reads it. */
@@ -38,7 +47,7 @@ export class Tape {
    * Seeds d(output) (1 for a scalar loss unless given) and runs every recorded backward rule in
    * reverse. The tape is emptied so the closures, and the activations they hold, can be collected.
    */
-  backward(output: Tensor, seed?: ArrayLike<number>): void {
+  backward(output: Tensor, seed?: ArrayLike<number>, opts: BackwardOptions = {}): void {
     const g = output.ensureGrad();
     if (seed) {
       if (seed.length !== g.length)
@@ -59,6 +68,8 @@ export class Tape {
       const out = outputs[i];
       if (out && out !== output) out.releaseGrad();
     }
+    if (opts.releaseActivations)
+      for (const out of outputs) if (out && out !== output && !out.retainGrad) out.release();
   }
 
   /** Drops recorded rules without running them (e.g. after an evaluation-only forward). */

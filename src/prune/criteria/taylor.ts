@@ -107,7 +107,8 @@ export function taylorScores(
         // Both sublayers pruned: the block is the identity and passes the gradient through.
         return;
       }
-      tape.backward(y, dh[k]);
+      // Nothing the block computed is read again: its activations go back to the pool for the next.
+      tape.backward(y, dh[k], { releaseActivations: true });
       dh[k] = x.grad!;
     });
     for (const [name, t] of small) perWeight.set(name, salience(t, (t as Tensor).grad));
