@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cpu_features.h"
+#include "heap_pages.h"
 #include "kernels.h"
 #include "thread_pool.h"
 
@@ -183,6 +184,8 @@ double measureReadGbps(int64_t bytes, int repeats) {
     held = 0;
     buf = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(n) * 4));
     if (buf == nullptr) return 0.0;
+    // The buffer in huge pages, as tensors and generated weights are: the reading is the ceiling.
+    adviseHeapHugePages();
     parallelFor(n, 1024, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) buf[i] = 1.0f;
     });

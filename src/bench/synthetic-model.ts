@@ -2,6 +2,7 @@
 // for benchmarks at sizes no fixture has and for tests on tiny models. Seeded, so runs repeat; the
 // values come from the addon's fillNormal (seconds for the 2048-wide model, where a JS loop took 40 s).
 import { fillNormal } from '../native/ops.js';
+import { unwrittenBuffer } from '../tensor/tensor.js';
 import type { LlamaConfig } from '../model/config.js';
 import type { FloatDType, ModelWeights, WeightTensor } from '../model/weights.js';
 import { layerPrefix } from '../model/weights.js';
@@ -75,7 +76,11 @@ export function syntheticLlama(
   // bf16/f16 tensors are filled directly, without an f32 copy of the model.
   const tensor = (shape: number[], mean: number, jitter: number): WeightTensor => {
     const size = shape.reduce((a, b) => a * b, 1);
-    const data = dtype === 'f32' ? new Float32Array(size) : new Uint16Array(size);
+    // Written whole by fillNormal; in huge pages, as a model read from a file is in large folios.
+    const data =
+      dtype === 'f32'
+        ? new Float32Array(unwrittenBuffer(size * 4))
+        : new Uint16Array(unwrittenBuffer(size * 2));
     fillNormal(data, dtype, seed, stream++, mean, jitter);
     return { dtype, shape, data };
   };

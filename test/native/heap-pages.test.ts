@@ -4,29 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { hugePagesActive } from '../../src/native/index.js';
 import { allocFloat } from '../../src/tensor/tensor.js';
+import { heapBytes, thpUsable } from '../helpers/heap-mappings.js';
 
-const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
-const thpUsable = process.platform === 'linux' && existsSync(THP) && !readFileSync(THP, 'utf8').includes('[never]');
-
-/** Bytes of the [heap] mappings, all and those whose VmFlags carry the huge page advice (hg). */
-function heapBytes(): { all: bigint; advised: bigint } {
-  let all = 0n;
-  let advised = 0n;
-  let size = 0n;
-  let heap = false;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (range) {
-      heap = line.endsWith('[heap]');
-      size = BigInt('0x' + range[2]) - BigInt('0x' + range[1]);
-      if (heap) all += size;
-    } else if (heap && line.startsWith('VmFlags:') && line.slice(8).trim().split(' ').includes('hg')) advised += size;
-  }
-  return { all, advised };
-}
 
 test('huge page advice is on where the kernel offers transparent huge pages', () => {
   assert.equal(hugePagesActive(), thpUsable && process.env.SHORTEN_HUGE_PAGES !== '0');
