@@ -83,6 +83,18 @@ long adviseHeapHugePages() {
 
 bool heapHugePagesActive() { return hugeActive; }
 
+void adviseRangeHugePages(void* data, size_t bytes) {
+#if defined(__linux__)
+  if (!hugeActive) return;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 bool trimHeap() {
 #if defined(__linux__)
   return malloc_trim(0) != 0;
