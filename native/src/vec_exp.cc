@@ -71,6 +71,40 @@ __attribute__((target("avx2,fma"))) double expShiftSumAvx2(float* x, int64_t n, 
   return sum;
 }
 
+// Σ exp(x[i] - shift), nothing written: a cross-entropy row's normalizer. Eight float lanes spill
+// into the double sum every 128 values, so each lane adds at most 16 terms in float.
+__attribute__((target("avx2,fma"))) double expShiftSumReadAvx2(const float* x, int64_t n, float shift) {
+  const __m256 s = _mm256_set1_ps(shift);
+  __m256 acc = _mm256_setzero_ps();
+  double sum = 0;
+  alignas(32) float lanes[8];
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    acc = _mm256_add_ps(acc, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s)));
+    if ((i & 127) == 120) {
+      _mm256_store_ps(lanes, acc);
+      for (float v : lanes) sum += v;
+      acc = _mm256_setzero_ps();
+    }
+  }
+  _mm256_store_ps(lanes, acc);
+  for (float v : lanes) sum += v;
+  for (; i < n; ++i) sum += std::exp(x[i] - shift);
+  return sum;
+}
+
+// out[i] += scale · exp(x[i] - shift): a cross-entropy row's gradient from its logits.
+__attribute__((target("avx2,fma"))) void addScaledExpShiftAvx2(float* out, const float* x, int64_t n, float shift,
+                                                                float scale) {
+  const __m256 s = _mm256_set1_ps(shift), g = _mm256_set1_ps(scale);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+    _mm256_storeu_ps(out + i, _mm256_fmadd_ps(g, e, _mm256_loadu_ps(out + i)));
+  }
+  for (; i < n; ++i) out[i] += scale * std::exp(x[i] - shift);
+}
+
 __attribute__((target("avx2,fma"))) void siluSigmoidAvx2(float* out, float* sig, const float* x, int64_t n) {
   const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 zero = _mm256_setzero_ps();
@@ -98,6 +132,18 @@ double expShiftSum(float* x, int64_t n, float shift) {
     sum += x[i];
   }
   return sum;
+}
+
+double expShiftSumRead(const float* x, int64_t n, float shift) {
+  if (activeIsa() != Isa::Portable) return expShiftSumReadAvx2(x, n, shift);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i] - shift));
+  return sum;
+}
+
+void addScaledExpShift(float* out, const float* x, int64_t n, float shift, float scale) {
+  if (activeIsa() != Isa::Portable) return addScaledExpShiftAvx2(out, x, n, shift, scale);
+  for (int64_t i = 0; i < n; ++i) out[i] += scale * std::exp(x[i] - shift);
 }
 
 void siluSigmoid(float* out, float* sig, const float* x, int64_t n) {

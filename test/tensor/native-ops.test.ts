@@ -209,6 +209,40 @@ test('native crossEntropy forward/backward equals the f64 reference', () => {
   assertClose(dz32, dz64, 'dlogits');
 });
 
+test('native crossEntropy over a 32003-wide vocabulary row matches float64 to 1e-6 on every path', () => {
+  const rand = mulberry32(25);
+  const [N, V] = [3, 32003];
+  const logits = random64(N * V, rand, 12);
+  const targets = new Int32Array([7, 32002, 16000]);
+  const l64 = new Float64Array(N),
+    lse64 = new Float64Array(N);
+  crossEntropyForward(l64, lse64, logits, targets, N, V);
+  const before = activeIsa();
+  try {
+    for (const isa of availableIsas()) {
+      assert.equal(setIsa(isa), true);
+      const l32 = new Float32Array(N),
+        lse32 = new Float32Array(N);
+      crossEntropyForward(l32, lse32, f32(logits), targets, N, V);
+      for (let n = 0; n < N; n++)
+        assert.ok(
+          Math.abs(lse32[n] - lse64[n]) <= 1e-6 * Math.abs(lse64[n]) + 2e-6,
+          `${isa} lse[${n}]: ${lse32[n]} vs ${lse64[n]}`,
+        );
+      const dz = new Float32Array(N * V);
+      crossEntropyBackward(dz, new Float32Array([1, 1, 1]), f32(logits), lse32, targets, N, V);
+      // Each row of softmax - onehot sums to 0.
+      for (let n = 0; n < N; n++) {
+        let sum = 0;
+        for (let v = 0; v < V; v++) sum += dz[n * V + v];
+        assert.ok(Math.abs(sum) < 1e-5, `${isa} row ${n} gradient sums to ${sum}`);
+      }
+    }
+  } finally {
+    setIsa(before);
+  }
+});
+
 function checkAttention(B: number, T: number, Hq: number, Hkv: number, D: number, seed: number): void {
   const rand = mulberry32(seed);
   const q = random64(B * T * Hq * D, rand),
