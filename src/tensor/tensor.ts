@@ -142,11 +142,8 @@ export function unwrittenBuffer(bytes: number): ArrayBuffer {
   return buffer;
 }
 
-/**
- * Returns a buffer to the pool (f32 buffers of their own, not views; others are left to the
- * collector): for an op's temporary that nothing reads once the op is done.
- */
-export function releaseFloat(a: FloatArray): void {
+/** Returns a buffer to the pool (f32 buffers of their own, not views; others are left to the collector). */
+function releaseFloat(a: FloatArray): void {
   if (!(a instanceof Float32Array) || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
   if (pooled.has(a) || pooledBytes + a.byteLength > POOL_LIMIT_BYTES) return;
   let list = pool.get(a.length);
