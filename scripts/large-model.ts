@@ -5,6 +5,7 @@
 // Usage: node --import tsx scripts/large-model.ts [--format bf16|q4_k_m] [--dir D] [--keep] [--reuse] [--layers N]
 //          [--only magnitude,ppl,taylor,prune]
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import {
   existsSync,
   mkdirSync,
@@ -34,9 +35,30 @@ const TINYSTORIES = join(FIXTURES, 'text/tinystories_validation_head.txt');
 const CLI = join(ROOT, 'test/reliability/shorten-cli.ts');
 const GiB = 1024 ** 3;
 
+const USAGE =
+  'usage: node --import tsx scripts/large-model.ts [--format bf16|q4_k_m] [--dir D] [--keep] [--reuse] [--layers N] [--only magnitude,ppl,taylor,prune]';
+
+// Strict: an unknown flag (--help included) prints the usage instead of starting a 7 GB write.
+const args = (() => {
+  try {
+    return parseArgs({
+      options: {
+        format: { type: 'string' },
+        dir: { type: 'string' },
+        keep: { type: 'boolean' },
+        reuse: { type: 'boolean' },
+        layers: { type: 'string' },
+        only: { type: 'string' },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+
 function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+  return args[name.replace(/^--/, '') as 'format' | 'dir' | 'layers' | 'only'];
 }
 
 const layers = Number(argValue('--layers') ?? 32);
@@ -226,7 +248,7 @@ function main(): void {
   if (format !== 'bf16' && format !== 'q4_k_m')
     throw new Error(`--format must be bf16 or q4_k_m (got ${format})`);
   const model = join(base, format === 'bf16' ? 'model-7b-shaped' : 'model-7b-shaped-Q4_K_M.gguf');
-  const keep = process.argv.includes('--keep');
+  const keep = args.keep === true;
   const results: Measured[] = [];
   let weightBytes = 0;
   try {
@@ -234,7 +256,7 @@ function main(): void {
     const t0 = performance.now();
     // --reuse: measure a checkpoint an earlier --keep run left in --dir.
     weightBytes =
-      process.argv.includes('--reuse') && existsSync(model)
+      args.reuse === true && existsSync(model)
         ? checkpointBytes(model)
         : format === 'bf16'
           ? writeCheckpoint(model)
