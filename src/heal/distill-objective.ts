@@ -35,10 +35,11 @@ function microBatchLoss(
       seqLen: mb.seqLen,
       paddingMask: mb.paddingMask,
       targets: mb.targets,
+      keepLogits: true,
       tape,
       loraDropout,
     });
-    const kl = klDivergence(r.logits, target, mb.targets, o.temperature);
+    const kl = klDivergence(r.logits!, target, mb.targets, o.temperature);
     const klWeight = o.alpha * o.temperature * o.temperature;
     const weighted = scale(kl.loss, klWeight);
     const loss = o.alpha < 1 ? add(weighted, scale(r.loss!, 1 - o.alpha)) : weighted;

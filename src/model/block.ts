@@ -6,7 +6,7 @@
 // modeling_qwen3.py step for step.
 import { add } from '../tensor/ops/add.js';
 import { attention } from '../tensor/ops/attention.js';
-import { crossEntropy } from '../tensor/ops/cross-entropy.js';
+import { linearCrossEntropy } from '../tensor/ops/linear-cross-entropy.js';
 import { embedding } from '../tensor/ops/embedding.js';
 import { linear } from '../tensor/ops/linear.js';
 import { rmsnorm } from '../tensor/ops/rmsnorm.js';
@@ -185,12 +185,17 @@ export function runLogits(src: BlockWeightSource, h: Tensor): Tensor {
   return linear(final, headWeight(src));
 }
 
-/** Final norm, LM head and mean next-token cross-entropy against targets (-1 ignored). */
+/**
+ * Final norm, LM head and mean next-token cross-entropy against targets (-1 ignored), the head and
+ * its loss fused over chunks of rows so the logits never exist whole.
+ */
 export function runHead(
   src: BlockWeightSource,
   h: Tensor,
   targets: Int32Array,
 ): { loss: Tensor; nllSum: number; count: number } {
-  const ce = crossEntropy(runLogits(src, h), targets);
+  const final = rmsnorm(h, need(src, 'model.norm.weight'), src.config.rmsNormEps);
+  const ce = linearCrossEntropy(final, headWeight(src), targets);
+  if (!isRecording()) final.release();
   return { loss: ce.loss, nllSum: ce.nllSum, count: ce.count };
 }

@@ -9,7 +9,7 @@ import type { FloatArray, FloatKind, Weight } from '../tensor/tensor.js';
 import { Tensor, isTensor } from '../tensor/tensor.js';
 import { weightValues } from '../tensor/weight-values.js';
 import type { BlockWeightSource, Projection } from './block.js';
-import { batchShape, defaultPositions, embed, runBlock, runLogits } from './block.js';
+import { batchShape, defaultPositions, embed, runBlock, runHead, runLogits } from './block.js';
 import type { LlamaConfig } from './config.js';
 import { loraLinear } from './lora-linear.js';
 import type { LoraAdapter } from './lora-linear.js';
@@ -93,8 +93,13 @@ export interface LlamaForwardOptions {
   paddingMask?: Uint8Array;
   /** (B,T) rotary positions; default counts non-padding tokens before each one (left padding aware). */
   positions?: Int32Array;
-  /** (B,T) next-token targets, -1 ignored; when given the result carries the mean loss. */
+  /**
+   * (B,T) next-token targets, -1 ignored; when given the result carries the mean loss, and the logits
+   * only with keepLogits (the head and its loss then run chunk by chunk, never holding them whole).
+   */
   targets?: Int32Array;
+  /** With targets: return the logits as well (distillation reads them). */
+  keepLogits?: boolean;
   /** Records the ops for backward; omit to run with no grad and keep nothing alive. */
   tape?: Tape;
   /** Replaces the token embedding lookup with these (B·T, C) embeddings (HF's inputs_embeds). */
@@ -107,8 +112,8 @@ export interface LlamaForwardOptions {
 }
 
 export interface LlamaForwardResult {
-  /** [B·T, vocab]. */
-  logits: Tensor;
+  /** [B·T, vocab]; absent when targets were given without keepLogits. */
+  logits?: Tensor;
   /** The (B·T, C) embeddings fed to block 0. */
   embeddings: Tensor;
   /** Scalar mean NLL over non-ignored targets, when targets were given. */
@@ -143,6 +148,16 @@ export function nextTokenTargets(
 }
 
 /** Runs the model on token ids (B,T), row-major; see LlamaForwardOptions. */
+export function llamaForward(
+  model: LlamaModel,
+  ids: Int32Array,
+  options: LlamaForwardOptions & ({ targets?: undefined } | { keepLogits: true }),
+): LlamaForwardResult & { logits: Tensor };
+export function llamaForward(
+  model: LlamaModel,
+  ids: Int32Array,
+  options: LlamaForwardOptions,
+): LlamaForwardResult;
 export function llamaForward(
   model: LlamaModel,
   ids: Int32Array,
@@ -189,6 +204,10 @@ function forward(model: LlamaModel, ids: Int32Array, o: LlamaForwardOptions): Ll
     o.hooks?.blockInput?.(layer, h);
     h = runBlock(src, layer, h, shape, { project });
     o.hooks?.blockOutput?.(layer, h);
+  }
+  if (o.targets && !o.keepLogits) {
+    const ce = runHead(src, h, o.targets);
+    return { embeddings, loss: ce.loss, nllSum: ce.nllSum, tokenCount: ce.count };
   }
   const logits = runLogits(src, h);
   if (!o.targets) return { logits, embeddings };

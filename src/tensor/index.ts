@@ -10,6 +10,7 @@ export { crossEntropy } from './ops/cross-entropy.js';
 export type { CrossEntropyResult } from './ops/cross-entropy.js';
 export { embedding } from './ops/embedding.js';
 export { linear } from './ops/linear.js';
+export { linearCrossEntropy } from './ops/linear-cross-entropy.js';
 export { rmsnorm } from './ops/rmsnorm.js';
 export { rope } from './ops/rope.js';
 export { scale } from './ops/scale.js';

@@ -113,11 +113,12 @@ test('the forward with adapters: finite-difference gradients of A and B, and mer
   const tg = nextTokenTargets(ids, 2, 4);
   const f32 = buildModel(weights);
   f32.lora = adapters;
-  const withAdapters = llamaForward(f32, ids, { batch: 2, seqLen: 4, targets: tg });
+  const withAdapters = llamaForward(f32, ids, { batch: 2, seqLen: 4, targets: tg, keepLogits: true });
   const merged = llamaForward(buildModel(mergeLora(weights, adapters)), ids, {
     batch: 2,
     seqLen: 4,
     targets: tg,
+    keepLogits: true,
   });
   for (let i = 0; i < withAdapters.logits.size; i++)
     assert.ok(Math.abs(withAdapters.logits.data[i] - merged.logits.data[i]) < 1e-4, `logit ${i}`);

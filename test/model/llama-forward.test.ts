@@ -149,9 +149,9 @@ function maxRelative(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return worst;
 }
 
-test('tiny LLaMA: the f32 native path equals the f64 path (logits, loss, gradients)', () => {
+test('tiny LLaMA: the f32 native path equals the f64 path (logits, loss, gradients), with the fused head and without', () => {
   const weights = randomWeights(tinyConfig(), 5);
-  const results = (['f32', 'f64'] as const).map((kind) => {
+  const run = (kind: 'f32' | 'f64', keepLogits: boolean) => {
     const model = buildModel(weights, { kind, trainable: checked });
     const tape = new Tape();
     const r = llamaForward(model, ids, {
@@ -159,27 +159,36 @@ test('tiny LLaMA: the f32 native path equals the f64 path (logits, loss, gradien
       seqLen: T,
       paddingMask,
       targets,
+      keepLogits,
       tape,
       activationGrads: true,
     });
     tape.backward(r.loss as Tensor);
     return { r, params: trainableParameters(model) };
-  });
-  const [f32, f64] = results;
-  assert.ok(f32.r.logits.data instanceof Float32Array);
-  assert.ok(maxRelative(f32.r.logits.data, f64.r.logits.data) < 1e-5, 'logits');
-  assert.ok(Math.abs((f32.r.loss as Tensor).data[0] - (f64.r.loss as Tensor).data[0]) < 1e-5, 'loss');
-  assert.equal(f32.r.tokenCount, 6);
-  for (const name of checked) {
-    const g32 = f32.params.get(name)?.grad,
-      g64 = f64.params.get(name)?.grad;
-    assert.ok(g32 && g64, name);
-    assert.ok(maxRelative(g32, g64) < 1e-5, `${name}: ${maxRelative(g32, g64)}`);
+  };
+  const f64 = run('f64', true);
+  assert.ok(f64.r.logits);
+  for (const keepLogits of [true, false]) {
+    const f32 = run('f32', keepLogits);
+    if (keepLogits) {
+      assert.ok(f32.r.logits?.data instanceof Float32Array);
+      assert.ok(maxRelative(f32.r.logits.data, f64.r.logits.data) < 1e-5, 'logits');
+    } else {
+      assert.equal(f32.r.logits, undefined, 'the fused head returns no logits');
+    }
+    assert.ok(Math.abs((f32.r.loss as Tensor).data[0] - (f64.r.loss as Tensor).data[0]) < 1e-5, 'loss');
+    assert.equal(f32.r.tokenCount, 6);
+    for (const name of checked) {
+      const g32 = f32.params.get(name)?.grad,
+        g64 = f64.params.get(name)?.grad;
+      assert.ok(g32 && g64, name);
+      assert.ok(maxRelative(g32, g64) < 1e-5, `${name} (keepLogits ${keepLogits}): ${maxRelative(g32, g64)}`);
+    }
+    assert.ok(
+      maxRelative(f32.r.embeddings.grad ?? [], f64.r.embeddings.grad ?? [1]) < 1e-5,
+      'embedding activation grad',
+    );
   }
-  assert.ok(
-    maxRelative(f32.r.embeddings.grad ?? [], f64.r.embeddings.grad ?? [1]) < 1e-5,
-    'embedding activation grad',
-  );
 });
 
 test('tiny LLaMA: frozen weights get no gradient buffers; only requested parameters do', () => {
@@ -236,7 +245,7 @@ test('tiny LLaMA: bf16 weights on the f32 path stay close to the f64 path, gradi
     const r = llamaForward(model, ids, { batch: B, seqLen: T, targets, tape });
     tape.backward(r.loss as Tensor);
     return {
-      logits: r.logits.data,
+      logits: llamaForward(model, ids, { batch: B, seqLen: T }).logits.data,
       grad: trainableParameters(model).get(trainable[0])?.grad ?? new Float32Array(0),
     };
   });
