@@ -23,11 +23,21 @@ function someTargets(N: number, V: number, rand: () => number): Int32Array {
 }
 
 /** Loss, per-token NLL and ∂loss/∂x (the loss scaled by lossScale first) of one way of computing it. */
-function run(x: Tensor, w: Weight, targets: Int32Array, fused: boolean, chunkRows?: number, lossScale = 1) {
+function run(
+  x: Tensor,
+  w: Weight,
+  targets: Int32Array,
+  fused: boolean,
+  chunkRows?: number,
+  lossScale = 1,
+  materializeBytes?: number,
+) {
   x.grad = null;
   const tape = new Tape();
   const r = tape.run(() =>
-    fused ? linearCrossEntropy(x, w, targets, { chunkRows }) : crossEntropy(linear(x, w), targets),
+    fused
+      ? linearCrossEntropy(x, w, targets, { chunkRows, tileColumns: chunkRows, materializeBytes })
+      : crossEntropy(linear(x, w), targets),
   );
   const scaled = tape.run(() => (lossScale === 1 ? r.loss : scale(r.loss, lossScale)));
   tape.backward(scaled);
@@ -92,7 +102,7 @@ test('linearCrossEntropy: gradient added to one already there; none when every t
   assert.equal(none.loss.requiresGrad, false);
 });
 
-test('linearCrossEntropy (native f32): f32, bf16 and Q8_0 head weights match the unfused pair', () => {
+test('linearCrossEntropy (native f32): f32, bf16 and Q8_0 head weights, and a trainable f32 head, match the unfused pair', () => {
   const rand = mulberry32(34);
   const [N, In, V] = [37, 64, 301];
   const xs = randomF32(N * In, rand);
@@ -116,21 +126,55 @@ test('linearCrossEntropy (native f32): f32, bf16 and Q8_0 head weights match the
       );
     }
   }
+  // A trainable f32 head over tiles of 16 words (the last one 13), and with a bf16 compute copy.
+  for (const compute of ['f32', 'bf16']) {
+    const head = new Tensor([V, In], Float32Array.from(ws), true);
+    if (compute === 'bf16') head.bf16 = f32ToBf16(ws);
+    const x = new Tensor([N, In], Float32Array.from(xs), true);
+    const want = run(x, head, targets, false);
+    const wantDw = Float32Array.from(head.grad ?? []);
+    head.grad = null;
+    const got = run(x, head, targets, true, 16, 1, 0);
+    assert.ok(Math.abs(got.loss - want.loss) < 1e-5, `trainable ${compute} head loss`);
+    assert.ok(got.dx && want.dx && maxAbsDiff(got.dx, want.dx) < 1e-6, `trainable ${compute} head dx`);
+    assert.ok(head.grad && maxAbsDiff(head.grad, wantDw) < 1e-6, `trainable ${compute} head dW`);
+  }
 });
 
-test('linearCrossEntropy: without a tape it keeps no gradient; a trainable head takes the unfused path', () => {
+test('linearCrossEntropy: a trainable head goes over vocabulary tiles, recomputed in the backward: the unfused gradients, for every tiling', () => {
   const rand = mulberry32(35);
-  const x = randomTensor([4, 3], rand);
-  const w = randomTensor([5, 3], rand, true);
-  const targets = new Int32Array([1, 4, -1, 0]);
+  const [N, In, V] = [11, 6, 9];
+  const x = randomTensor([N, In], rand);
+  const w = randomTensor([V, In], rand, true);
+  const targets = someTargets(N, V, rand);
+  // chunkRows doubles as the tile width here (a trainable head goes over vocabulary tiles).
+  const grads = (fused: boolean, chunkRows?: number, lossScale = 1) => {
+    w.grad = null;
+    const r = run(x, w, targets, fused, chunkRows, lossScale, 0);
+    return { ...r, dw: Float64Array.from(w.grad ?? []) };
+  };
+  const want = grads(false);
+  for (const columns of [1, 4, 9, 20]) {
+    const got = grads(true, columns, 1);
+    assert.ok(Math.abs(got.loss - want.loss) < 1e-12, `loss, tiles of ${columns}`);
+    assert.ok(maxAbsDiff(got.nll, want.nll) < 1e-12, `token NLL, tiles of ${columns}`);
+    assert.ok(got.dx && want.dx && maxAbsDiff(got.dx, want.dx) < 1e-12, `dx, tiles of ${columns}`);
+    assert.ok(maxAbsDiff(got.dw, want.dw) < 1e-12, `dw, tiles of ${columns}`);
+  }
+  const scaled = grads(true, 4, 0.25);
+  const wantScaled = grads(false, undefined, 0.25);
+  assert.ok(maxAbsDiff(scaled.dw, wantScaled.dw) < 1e-12, 'a scaled loss scales dW');
+  // Against finite differences, both inputs.
+  checkGradients(
+    () => linearCrossEntropy(x, w, targets, { tileColumns: 4, materializeBytes: 0 }).loss,
+    [x, w],
+    rand,
+  );
+  // Small enough to keep whole (the default allowance): the unfused pair, nothing recomputed.
+  x.grad = null;
   const plain = linearCrossEntropy(x, w, targets, { chunkRows: 2 });
-  assert.equal(plain.loss.requiresGrad, false);
+  assert.equal(plain.loss.requiresGrad, false, 'no tape, no gradient');
   assert.equal(x.grad, null);
-  const tape = new Tape();
-  const r = tape.run(() => linearCrossEntropy(x, w, targets, { chunkRows: 2 }));
-  tape.backward(r.loss);
-  assert.ok(w.grad && w.grad.some((v) => v !== 0), 'the head weight gets its gradient');
-  assert.ok(Math.abs(r.loss.data[0] - plain.loss.data[0]) < 1e-12);
 });
 
 test('headChunkRows: 64 MiB of logits per chunk, a multiple of 16, at least 16', () => {
