@@ -1,10 +1,13 @@
-// The LM head and its cross-entropy as one op over chunks of rows, so the [tokens, vocabulary] logits
-// never exist whole (1024 tokens × a 128256-word vocabulary are 525 MB of logits and as much again of
-// their gradient). Each chunk's logits live only in a scratch block: its losses are taken, and when a
-// backward will follow, its part of ∂loss/∂x is computed at once from the same block (the chunk's
-// softmax minus the one-hot target, times the weight), so nothing is recomputed later. The backward
-// then scales that saved gradient by the loss's own. A trainable head weight takes the unfused path
-// (its gradient is as large as the logits anyway).
+// The LM head and its cross-entropy as one op, so the [tokens, vocabulary] logits never exist whole
+// (1024 tokens × a 128256-word vocabulary are 525 MB of logits and as much again of their gradient).
+// A frozen head goes over chunks of rows, each chunk's logits in a scratch block: its losses are
+// taken, and when a backward will follow, its part of ∂loss/∂x at once from the same block (softmax
+// minus the one-hot target, times the weight), so nothing is recomputed; the backward only scales that
+// saved gradient by the loss's own. A trainable head also needs ∂loss/∂W, as large as the weight, which
+// row chunks would add into whole once per chunk: it goes over tiles of the vocabulary instead (the
+// logsumexp merged tile by tile in the forward; each tile's logits recomputed in the backward, which
+// writes that tile's rows of ∂loss/∂W once), unless the whole logits and their gradient are small
+// enough to keep (then the unfused pair, nothing recomputed).
 import { recordingTape } from '../tape.js';
 import type { Tape } from '../tape.js';
 import type { FloatArray, FloatKind, Weight } from '../tensor.js';
@@ -16,7 +19,10 @@ import { linear, linearBackward, linearForward } from './linear.js';
 /** The bytes one chunk's logits may take (its gradient block takes as much again). */
 export const HEAD_CHUNK_BYTES = 64 * 1024 * 1024;
 
-/** A trainable head keeps the whole logits (no recomputation) while they and their gradient take at most this. */
+/**
+ * Logits up to this many bytes (with their gradient, when one is taken) are kept in one piece: a
+ * frozen head then runs one product, and a trainable one the unfused pair (nothing recomputed).
+ */
 export const HEAD_MATERIALIZE_BYTES = 256 * 1024 * 1024;
 
 /** Rows per chunk: as many as fit HEAD_CHUNK_BYTES of logits, a multiple of 16, at least 16. */
@@ -35,7 +41,7 @@ export interface LinearCrossEntropyOptions {
   chunkRows?: number;
   /** Vocabulary columns per tile, for a trainable head (tests use small ones); default headTileColumns. */
   tileColumns?: number;
-  /** For a trainable head: keep the whole logits up to this many bytes with their gradient; default HEAD_MATERIALIZE_BYTES. */
+  /** Keep the whole logits up to this many bytes with their gradient; default HEAD_MATERIALIZE_BYTES. */
   materializeBytes?: number;
 }
 
@@ -71,13 +77,15 @@ export function linearCrossEntropy(
   }
   if (trainableHead) {
     const C = Math.max(1, Math.min(V, o.tileColumns ?? headTileColumns(N, bytes)));
-    return trainableHeadLoss(x, weight as Tensor, targets, count, C, tape);
+    return trainableHeadLoss(x, weight, targets, count, C, tape);
   }
-  const R = Math.max(1, Math.min(N, o.chunkRows ?? headChunkRows(V, bytes)));
-  const tokenNll = allocFloat(kind, N);
-  const lse = allocFloat(kind, N);
   // ∂(mean loss)/∂x for a loss gradient of 1, filled chunk by chunk.
   const dx = tape !== null && x.requiresGrad && count > 0 ? allocFloat(kind, N * In, false) : null;
+  // Logits (and their gradient) small enough to keep go in one piece: each chunk packs the head again.
+  const whole = (dx ? 2 : 1) * N * V * bytes <= (o.materializeBytes ?? HEAD_MATERIALIZE_BYTES);
+  const R = Math.max(1, Math.min(N, o.chunkRows ?? (whole ? N : headChunkRows(V, bytes))));
+  const tokenNll = allocFloat(kind, N);
+  const lse = allocFloat(kind, N);
   forChunks(x, weight, targets, R, (r0, rows, z, xs, ts) => {
     crossEntropyForward(tokenNll.subarray(r0, r0 + rows), lse.subarray(r0, r0 + rows), z, ts, rows, V);
     if (dx) {
