@@ -42,7 +42,6 @@ export function perplexity(
   opts: { batch?: number; onProgress?: (done: number, total: number) => void } = {},
 ): PerplexityResult {
   const batchSize = Math.max(1, opts.batch ?? 8);
-  const vocab = model.config.vocabSize;
   let nllSum = 0;
   let count = 0;
   for (let s = 0; s < segments.length; s += batchSize) {
@@ -51,17 +50,16 @@ export function perplexity(
     const ids = new Int32Array(group.length * len);
     group.forEach((seg, b) => ids.set(seg, b * len));
     const cache = model.newCache(group.length, len);
-    const logits = model.forward(ids, group.length, cache);
-    for (let b = 0; b < group.length; b++) {
-      for (let t = 0; t < len - 1; t++) {
-        const o = (b * len + t) * vocab;
-        let max = -Infinity;
-        for (let i = 0; i < vocab; i++) if (logits[o + i] > max) max = logits[o + i];
-        let sum = 0;
-        for (let i = 0; i < vocab; i++) sum += Math.exp(logits[o + i] - max);
-        nllSum += Math.log(sum) + max - logits[o + group[b][t + 1]];
-        count++;
-      }
+    // Each position's next token; a segment's last position predicts nothing.
+    const targets = new Int32Array(group.length * len).fill(-1);
+    group.forEach((seg, b) => {
+      for (let t = 0; t < len - 1; t++) targets[b * len + t] = seg[t + 1];
+    });
+    const nll = model.tokenNll(ids, group.length, cache, targets);
+    for (let i = 0; i < nll.length; i++) {
+      if (targets[i] < 0) continue;
+      nllSum += nll[i];
+      count++;
     }
     opts.onProgress?.(Math.min(s + batchSize, segments.length), segments.length);
   }

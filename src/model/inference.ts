@@ -7,11 +7,13 @@ import { matmulWeight } from './matmul.js';
 import { copyWeightRow, freshF32 } from '../tensor/weight-values.js';
 import {
   cachedAttentionForwardF32,
+  crossEntropyForwardF32,
   rmsnormForwardF32,
   ropeForwardF32,
   siluGateForwardF32,
 } from '../native/ops.js';
 import { maxPosition, rotaryTable } from './rotary.js';
+import { HEAD_MATERIALIZE_BYTES, headChunkRows } from '../tensor/ops/linear-cross-entropy.js';
 import { layerPrefix, requireTensor } from './weights.js';
 import type { ModelWeights, WeightTensor } from './weights.js';
 
@@ -100,6 +102,62 @@ export class LlamaInference {
    * their keys and values to `cache`. Returns logits [batch × steps, vocab] (or [batch, vocab]).
    */
   forward(ids: Int32Array, batch: number, cache: KVCache, opts: ForwardOptions = {}): Float32Array {
+    const { normed, rows } = this.finalHidden(ids, batch, cache, opts);
+    const logits = new Float32Array(rows * this.config.vocabSize);
+    matmulWeight(normed, rows, this.lmHead, logits);
+    return logits;
+  }
+
+  /**
+   * Runs `ids` as forward does and returns each token's next-token NLL against `targets` (one per
+   * token, -1: not scored, 0 returned), with the LM head taken over chunks of rows (chunkRows, or
+   * 64 MiB of logits each once they would pass HEAD_MATERIALIZE_BYTES) so the [tokens, vocabulary]
+   * logits never exist whole (8 rows × 2048 tokens × 128256 words: 8.4 GB).
+   */
+  tokenNll(
+    ids: Int32Array,
+    batch: number,
+    cache: KVCache,
+    targets: Int32Array,
+    chunkRows?: number,
+  ): Float32Array {
+    const V = this.config.vocabSize;
+    if (targets.length !== ids.length)
+      throw new RangeError(`tokenNll: ${targets.length} targets for ${ids.length} tokens`);
+    for (let i = 0; i < targets.length; i++)
+      if (!(targets[i] === -1 || (targets[i] >= 0 && targets[i] < V)))
+        throw new RangeError(`tokenNll: target ${targets[i]} at ${i} is neither -1 nor in [0, ${V})`);
+    const { normed, rows } = this.finalHidden(ids, batch, cache, {});
+    const d = this.config.hiddenSize;
+    // Logits small enough to keep go in one product (each chunk reads the head again).
+    const whole = rows * V * 4 <= HEAD_MATERIALIZE_BYTES;
+    const R = Math.max(1, Math.min(rows, chunkRows ?? (whole ? rows : headChunkRows(V, 4))));
+    const logits = this.buffer('headChunk', R * V);
+    const lse = this.buffer('headLse', R);
+    const nll = new Float32Array(rows);
+    for (let r0 = 0; r0 < rows; r0 += R) {
+      const n = Math.min(R, rows - r0);
+      const z = logits.subarray(0, n * V);
+      matmulWeight(normed.subarray(r0 * d, (r0 + n) * d), n, this.lmHead, z);
+      crossEntropyForwardF32(
+        nll.subarray(r0, r0 + n),
+        lse.subarray(0, n),
+        z,
+        targets.subarray(r0, r0 + n),
+        n,
+        V,
+      );
+    }
+    return nll;
+  }
+
+  /** The blocks and the final norm over the new tokens: normed [rows, hidden] (rows: every token, or each row's last). */
+  private finalHidden(
+    ids: Int32Array,
+    batch: number,
+    cache: KVCache,
+    opts: ForwardOptions,
+  ): { normed: Float32Array; rows: number } {
     const c = this.config;
     const steps = ids.length / batch;
     if (!Number.isInteger(steps) || steps < 1)
@@ -181,9 +239,7 @@ export class LlamaInference {
     }
     const normed = this.buffer('normed', rows * d);
     rmsnormForwardF32(normed, this.buffer('rmsFinal', rows), hidden, this.finalNorm, rows, d, c.rmsNormEps);
-    const logits = new Float32Array(rows * c.vocabSize);
-    matmulWeight(normed, rows, this.lmHead, logits);
-    return logits;
+    return { normed, rows };
   }
 
   /** The buffer for `role` with exactly `size` floats; its contents are whatever the last step left. */
