@@ -13,6 +13,7 @@ import {
   siluGateForwardF32,
 } from '../native/ops.js';
 import { maxPosition, rotaryTable } from './rotary.js';
+import { scoredTargets } from '../tensor/ops/cross-entropy.js';
 import { HEAD_MATERIALIZE_BYTES, headChunkRows } from '../tensor/ops/linear-cross-entropy.js';
 import { layerPrefix, requireTensor } from './weights.js';
 import type { ModelWeights, WeightTensor } from './weights.js';
@@ -122,11 +123,7 @@ export class LlamaInference {
     chunkRows?: number,
   ): Float32Array {
     const V = this.config.vocabSize;
-    if (targets.length !== ids.length)
-      throw new RangeError(`tokenNll: ${targets.length} targets for ${ids.length} tokens`);
-    for (let i = 0; i < targets.length; i++)
-      if (!(targets[i] === -1 || (targets[i] >= 0 && targets[i] < V)))
-        throw new RangeError(`tokenNll: target ${targets[i]} at ${i} is neither -1 nor in [0, ${V})`);
+    scoredTargets('tokenNll', targets, ids.length, V);
     const { normed, rows } = this.finalHidden(ids, batch, cache, {});
     const d = this.config.hiddenSize;
     // Logits small enough to keep go in one product (each chunk reads the head again).

@@ -68,7 +68,7 @@ test('tokenNll refuses targets outside the vocabulary or of the wrong count', ()
   const ids = Int32Array.from([1, 2, 3]);
   assert.throws(
     () => model.tokenNll(ids, 1, model.newCache(1, 3), new Int32Array(2)),
-    /2 targets for 3 tokens/,
+    /2 targets for 3 rows/,
   );
   assert.throws(
     () => model.tokenNll(ids, 1, model.newCache(1, 3), Int32Array.from([0, V, -1])),

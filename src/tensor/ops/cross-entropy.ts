@@ -62,18 +62,27 @@ export interface CrossEntropyResult {
   count: number;
 }
 
-/** Cross-entropy of logits [N, V] against targets (N), -1 = ignore. */
-export function crossEntropy(logits: Tensor, targets: Int32Array): CrossEntropyResult {
-  const V = logits.shape[logits.shape.length - 1];
-  const N = logits.size / V;
-  if (targets.length !== N) throw new RangeError(`crossEntropy: ${targets.length} targets for ${N} rows`);
+/**
+ * Checks one target per row, each -1 (ignored) or a word of the vocabulary, and returns how many are
+ * scored; `op` names the caller in the error.
+ */
+export function scoredTargets(op: string, targets: Int32Array, N: number, V: number): number {
+  if (targets.length !== N) throw new RangeError(`${op}: ${targets.length} targets for ${N} rows`);
   let count = 0;
   for (let n = 0; n < N; n++) {
     const t = targets[n];
     if (!(t === -1 || (t >= 0 && t < V)))
-      throw new RangeError(`crossEntropy: target ${t} at ${n} is neither -1 nor in [0, ${V})`);
+      throw new RangeError(`${op}: target ${t} at ${n} is neither -1 nor in [0, ${V})`);
     if (t >= 0) count++;
   }
+  return count;
+}
+
+/** Cross-entropy of logits [N, V] against targets (N), -1 = ignore. */
+export function crossEntropy(logits: Tensor, targets: Int32Array): CrossEntropyResult {
+  const V = logits.shape[logits.shape.length - 1];
+  const N = logits.size / V;
+  const count = scoredTargets('crossEntropy', targets, N, V);
   const tokenNll = allocFloat(logits.kind, N);
   const lse = allocFloat(logits.kind, N);
   crossEntropyForward(tokenNll, lse, logits.data, targets, N, V);

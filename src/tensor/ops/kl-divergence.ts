@@ -15,6 +15,7 @@ import {
   klTopKForwardF32,
   topKLogProbsF32,
 } from '../../native/ops.js';
+import { scoredTargets } from './cross-entropy.js';
 import { recordingTape } from '../tape.js';
 import type { FloatArray } from '../tensor.js';
 import { Tensor, allocFloat } from '../tensor.js';
@@ -281,15 +282,7 @@ export interface KlResult {
 }
 
 function checkTargets(targets: Int32Array, N: number, V: number): number {
-  if (targets.length !== N) throw new RangeError(`klDivergence: ${targets.length} targets for ${N} rows`);
-  let count = 0;
-  for (let n = 0; n < N; n++) {
-    const t = targets[n];
-    if (!(t === -1 || (t >= 0 && t < V)))
-      throw new RangeError(`klDivergence: target ${t} at ${n} is neither -1 nor in [0, ${V})`);
-    if (t >= 0) count++;
-  }
-  return count;
+  return scoredTargets('klDivergence', targets, N, V);
 }
 
 /**

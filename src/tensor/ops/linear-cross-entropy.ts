@@ -13,7 +13,7 @@ import type { Tape } from '../tape.js';
 import type { FloatArray, FloatKind, Weight } from '../tensor.js';
 import { Tensor, allocFloat, isTensor } from '../tensor.js';
 import type { CrossEntropyResult } from './cross-entropy.js';
-import { crossEntropy, crossEntropyBackward, crossEntropyForward } from './cross-entropy.js';
+import { crossEntropy, crossEntropyBackward, crossEntropyForward, scoredTargets } from './cross-entropy.js';
 import { linear, linearBackward, linearForward } from './linear.js';
 
 /** The bytes one chunk's logits may take (its gradient block takes as much again). */
@@ -68,13 +68,7 @@ export function linearCrossEntropy(
   const trainableHead = tape !== null && isTensor(weight) && weight.requiresGrad;
   if (trainableHead && 2 * N * V * bytes <= (o.materializeBytes ?? HEAD_MATERIALIZE_BYTES))
     return crossEntropy(linear(x, weight), targets);
-  let count = 0;
-  for (let n = 0; n < N; n++) {
-    const t = targets[n];
-    if (!(t === -1 || (t >= 0 && t < V)))
-      throw new RangeError(`linearCrossEntropy: target ${t} at ${n} is neither -1 nor in [0, ${V})`);
-    if (t >= 0) count++;
-  }
+  const count = scoredTargets('linearCrossEntropy', targets, N, V);
   if (trainableHead) {
     const C = Math.max(1, Math.min(V, o.tileColumns ?? headTileColumns(N, bytes)));
     return trainableHeadLoss(x, weight, targets, count, C, tape);
