@@ -63,6 +63,7 @@ export function perplexity(
     }
     opts.onProgress?.(Math.min(s + batchSize, segments.length), segments.length);
   }
+  model.releaseWork();
   const nll = count > 0 ? nllSum / count : NaN;
   return { ppl: Math.exp(nll), nll, tokens: count, segments: segments.length };
 }

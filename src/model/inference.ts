@@ -129,6 +129,7 @@ export class LlamaInference {
     // Logits small enough to keep go in one product (each chunk reads the head again).
     const whole = rows * V * 4 <= HEAD_MATERIALIZE_BYTES;
     const R = Math.max(1, Math.min(rows, chunkRows ?? (whole ? rows : headChunkRows(V, 4))));
+    // Kept between calls like every work buffer (up to 256 MiB); releaseWork() hands them back.
     const logits = this.buffer('headChunk', R * V);
     const lse = this.buffer('headLse', R);
     const nll = new Float32Array(rows);
@@ -237,6 +238,11 @@ export class LlamaInference {
     const normed = this.buffer('normed', rows * d);
     rmsnormForwardF32(normed, this.buffer('rmsFinal', rows), hidden, this.finalNorm, rows, d, c.rmsNormEps);
     return { normed, rows };
+  }
+
+  /** Drops every kept activation buffer (a caller done with a long job, such as perplexity over a corpus). */
+  releaseWork(): void {
+    this.work.clear();
   }
 
   /** The buffer for `role` with exactly `size` floats; its contents are whatever the last step left. */
